@@ -1,0 +1,27 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    // Only functions/config.ts reads the environment (style.md, "Configuration").
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/config.ts'],
+    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through functions/config.ts.' }] },
+  },
+  {
+    // Domain modules hold the rules; the outside world stays in adapters.
+    files: ['functions/domain/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '@slack/*', '@middy/*', 'nodemailer', '../adapters/*'] }] },
+  },
+);
