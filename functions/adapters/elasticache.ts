@@ -1,0 +1,132 @@
+/**
+ * The classic grant driver: authorize an EC2 security group (by name and owner) on an ElastiCache cache
+ * security group. Cache security groups only exist outside a VPC (EC2-Classic, retired by AWS), so in
+ * real accounts this path is for fidelity and the local emulator; production grants use vpc-grant.ts.
+ */
+import type { CacheSecurityGroup, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import {
+  AuthorizeCacheSecurityGroupIngressCommand,
+  DescribeCacheSecurityGroupsCommand,
+  RevokeCacheSecurityGroupIngressCommand,
+} from '@aws-sdk/client-elasticache';
+import type { ClassicTarget, GrantTarget } from '../domain/access-request.js';
+import { describeTarget } from '../domain/access-request.js';
+import type { GrantDriver, GrantReceipt, GrantState, ResolvedTarget } from '../domain/grant-driver.js';
+import { GrantFailed, GroupNotFound, InvalidTarget } from '../errors.js';
+import { CLASSIC_ERRORS, mapAwsErrors } from './grant-errors.js';
+
+// The model allows "alphanumeric" names; AWS's own samples use hyphens, so those are accepted too.
+const CACHE_SECURITY_GROUP_NAME = /^[A-Za-z0-9-]{1,255}$/;
+// EC2-Classic security group names: printable ASCII, up to 255 characters.
+const EC2_SECURITY_GROUP_NAME = /^[\x20-\x7E]{1,255}$/;
+// An AWS account number; AWS samples also show the dashed form 1234-5678-9012.
+const OWNER_ID = /^(\d{12}|\d{4}-\d{4}-\d{4})$/;
+
+/** A classic target checked and normalized (owner id without dashes), before any call is made. */
+export function validateClassicTarget(target: GrantTarget): ClassicTarget {
+  if (target.mode !== 'classic') throw new InvalidTarget(`The classic grant driver cannot grant a ${target.mode} target`);
+  const problems: string[] = [];
+  if (!CACHE_SECURITY_GROUP_NAME.test(target.cacheSecurityGroupName)) {
+    problems.push(`cache security group name "${target.cacheSecurityGroupName}" must be 1-255 letters, digits or hyphens`);
+  }
+  if (!EC2_SECURITY_GROUP_NAME.test(target.ec2SecurityGroupName)) {
+    problems.push(`EC2 security group name "${target.ec2SecurityGroupName}" must be 1-255 printable ASCII characters`);
+  }
+  if (!OWNER_ID.test(target.ec2SecurityGroupOwnerId)) {
+    problems.push(`EC2 security group owner "${target.ec2SecurityGroupOwnerId}" must be a 12-digit AWS account number`);
+  }
+  if (problems.length > 0) throw new InvalidTarget(`Invalid classic target: ${problems.join('; ')}`);
+  return { ...target, ec2SecurityGroupOwnerId: target.ec2SecurityGroupOwnerId.replace(/-/g, '') };
+}
+
+/** The cache security group by name; GroupNotFound when there is none. */
+export async function describeGroup(client: ElastiCacheClient, cacheSecurityGroupName: string): Promise<CacheSecurityGroup> {
+  const output = await mapAwsErrors(`Describing cache security group ${cacheSecurityGroupName}`, CLASSIC_ERRORS, () =>
+    client.send(new DescribeCacheSecurityGroupsCommand({ CacheSecurityGroupName: cacheSecurityGroupName })),
+  );
+  const group = output.CacheSecurityGroups?.[0];
+  if (!group) throw new GroupNotFound(`Cache security group ${cacheSecurityGroupName} was not found`);
+  return group;
+}
+
+export async function authorizeIngress(client: ElastiCacheClient, target: ClassicTarget): Promise<void> {
+  const valid = validateClassicTarget(target);
+  await mapAwsErrors(`Authorizing ${describeTarget(valid)}`, CLASSIC_ERRORS, () =>
+    client.send(
+      new AuthorizeCacheSecurityGroupIngressCommand({
+        CacheSecurityGroupName: valid.cacheSecurityGroupName,
+        EC2SecurityGroupName: valid.ec2SecurityGroupName,
+        EC2SecurityGroupOwnerId: valid.ec2SecurityGroupOwnerId,
+      }),
+    ),
+  );
+}
+
+/** The AWS status of the EC2 group's authorization on the cache security group (e.g. "authorizing"), or undefined when absent. */
+export async function ingressStatus(client: ElastiCacheClient, target: ClassicTarget): Promise<string | undefined> {
+  const valid = validateClassicTarget(target);
+  const group = await describeGroup(client, valid.cacheSecurityGroupName);
+  const entry = (group.EC2SecurityGroups ?? []).find(
+    (ec2) => ec2.EC2SecurityGroupName === valid.ec2SecurityGroupName && ec2.EC2SecurityGroupOwnerId?.replace(/-/g, '') === valid.ec2SecurityGroupOwnerId,
+  );
+  return entry ? (entry.Status ?? '') : undefined;
+}
+
+export async function revokeIngress(client: ElastiCacheClient, target: ClassicTarget): Promise<void> {
+  const valid = validateClassicTarget(target);
+  await mapAwsErrors(`Revoking ${describeTarget(valid)}`, CLASSIC_ERRORS, () =>
+    client.send(
+      new RevokeCacheSecurityGroupIngressCommand({
+        CacheSecurityGroupName: valid.cacheSecurityGroupName,
+        EC2SecurityGroupName: valid.ec2SecurityGroupName,
+        EC2SecurityGroupOwnerId: valid.ec2SecurityGroupOwnerId,
+      }),
+    ),
+  );
+}
+
+/**
+ * AWS status → grant state. AWS documents both `available` (user guide) and `authorized` (RDS's
+ * equivalent API) for a working grant; `revoked` is RDS's word for gone.
+ */
+export function grantStateOf(status: string | undefined): GrantState {
+  switch (status) {
+    case undefined:
+    case 'revoked':
+      return 'absent';
+    case 'authorizing':
+      return 'pending';
+    case 'available':
+    case 'authorized':
+      return 'active';
+    case 'revoking':
+      return 'revoking';
+    default:
+      throw new GrantFailed(`ElastiCache reported an unknown authorization status "${status}"`);
+  }
+}
+
+export function createClassicGrantDriver(client: ElastiCacheClient): GrantDriver {
+  return {
+    async resolveTarget(target): Promise<ResolvedTarget> {
+      const valid = validateClassicTarget(target);
+      const group = await describeGroup(client, valid.cacheSecurityGroupName);
+      return { summary: `${valid.ec2SecurityGroupName} (owner ${valid.ec2SecurityGroupOwnerId}) on cache security group ${group.CacheSecurityGroupName ?? valid.cacheSecurityGroupName}` };
+    },
+
+    async authorize(request): Promise<GrantReceipt> {
+      await authorizeIngress(client, validateClassicTarget(request.target));
+      return { created: true };
+    },
+
+    async status(request): Promise<GrantState> {
+      return grantStateOf(await ingressStatus(client, validateClassicTarget(request.target)));
+    },
+
+    async revoke(request, receipt): Promise<void> {
+      // An authorization that was there before this request is someone else's: leave it.
+      if (!receipt.created) return;
+      await revokeIngress(client, validateClassicTarget(request.target));
+    },
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * The VPC grant driver (the production path): an ingress rule on the cluster's cachegate-managed VPC
+ * security group, from the requester's security group, on the cluster's port. cachegate only ever edits
+ * the group MANAGED_SECURITY_GROUPS names for the cluster, tags each rule with the request id, and
+ * revokes only the rule it created (by its sgr- id).
+ */
+import type { EC2Client, SecurityGroupRule } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, paginateDescribeSecurityGroupRules, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import type { CacheCluster, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
+import type { GrantTarget, VpcTarget } from '../domain/access-request.js';
+import type { GrantDriver, GrantReceipt, GrantRequest, GrantState, ResolvedTarget } from '../domain/grant-driver.js';
+import { AlreadyAuthorized, GroupNotFound, InvalidTarget } from '../errors.js';
+import { awsErrorName, mapAwsErrors, toGrantError, VPC_ERRORS } from './grant-errors.js';
+
+export interface VpcGrantDriverOptions {
+  elasticache: ElastiCacheClient;
+  ec2: EC2Client;
+  /** Replication group or cluster id → the security group cachegate may edit (MANAGED_SECURITY_GROUPS). */
+  managedGroups: Record<string, string>;
+}
+
+/** The tag that ties a rule to its request (for status and clean-up). */
+export const REQUEST_TAG = 'cachegate-request';
+
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const ACCOUNT_ID = /^\d{12}$/;
+// ElastiCache ids: a letter, then letters, digits and hyphens (AWS allows up to 40/50 characters).
+const CLUSTER_ID = /^[A-Za-z][A-Za-z0-9-]{0,49}$/;
+// What EC2 accepts in a rule description; anything else is replaced, never sent.
+const DESCRIPTION_DISALLOWED = /[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g;
+const DESCRIPTION_MAX = 255;
+
+/** A VPC target checked before any call is made. */
+export function validateVpcTarget(target: GrantTarget): VpcTarget & { clusterKey: string } {
+  if (target.mode !== 'vpc') throw new InvalidTarget(`The VPC grant driver cannot grant a ${target.mode} target`);
+  const problems: string[] = [];
+  const ids = [target.replicationGroupId, target.cacheClusterId].filter((id): id is string => id !== undefined);
+  if (ids.length !== 1) problems.push('exactly one of replicationGroupId and cacheClusterId must be given');
+  for (const id of ids) {
+    if (!CLUSTER_ID.test(id)) problems.push(`"${id}" is not a valid ElastiCache id (a letter, then letters, digits and hyphens)`);
+  }
+  if (!SECURITY_GROUP_ID.test(target.sourceSecurityGroupId)) {
+    problems.push(`source security group "${target.sourceSecurityGroupId}" must be a security group id (sg- and 8 to 17 hex digits)`);
+  }
+  if (target.sourceSecurityGroupOwnerId !== undefined && !ACCOUNT_ID.test(target.sourceSecurityGroupOwnerId)) {
+    problems.push(`source security group owner "${target.sourceSecurityGroupOwnerId}" must be a 12-digit AWS account number`);
+  }
+  if (problems.length > 0) throw new InvalidTarget(`Invalid VPC target: ${problems.join('; ')}`);
+  return { ...target, clusterKey: ids[0] as string };
+}
+
+/** `cachegate <request id> <requester> until <time or "revoked">`, in EC2's description character set. */
+export function ruleDescription(request: Pick<GrantRequest, 'requestId' | 'requester' | 'until'>): string {
+  const text = `cachegate ${request.requestId} ${request.requester} until ${request.until ?? 'revoked'}`;
+  return text.replace(DESCRIPTION_DISALLOWED, '_').slice(0, DESCRIPTION_MAX);
+}
+
+function portOf(cluster: CacheCluster): number | undefined {
+  return cluster.CacheNodes?.find((node) => node.Endpoint?.Port !== undefined)?.Endpoint?.Port ?? cluster.ConfigurationEndpoint?.Port;
+}
+
+/** Whether `rule` lets the source group in on `port` (an equal rule, or a wider one that covers it). */
+function grantsAccess(rule: SecurityGroupRule, groupId: string, port: number, source: { groupId: string; userId?: string }): boolean {
+  const protocolMatches = rule.IpProtocol === 'tcp' || rule.IpProtocol === '6' || rule.IpProtocol === '-1';
+  const portMatches = rule.IpProtocol === '-1' || ((rule.FromPort ?? -1) <= port && port <= (rule.ToPort ?? -1));
+  const referenced = rule.ReferencedGroupInfo;
+  return (
+    rule.GroupId === groupId &&
+    rule.IsEgress !== true &&
+    protocolMatches &&
+    portMatches &&
+    referenced?.GroupId === source.groupId &&
+    (source.userId === undefined || referenced.UserId === undefined || referenced.UserId === source.userId)
+  );
+}
+
+export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDriver {
+  const { elasticache, ec2, managedGroups } = options;
+
+  async function describeCluster(cacheClusterId: string): Promise<CacheCluster> {
+    const output = await mapAwsErrors(`Describing cache cluster ${cacheClusterId}`, VPC_ERRORS, () =>
+      elasticache.send(new DescribeCacheClustersCommand({ CacheClusterId: cacheClusterId, ShowCacheNodeInfo: true })),
+    );
+    const cluster = output.CacheClusters?.[0];
+    if (!cluster) throw new GroupNotFound(`Cache cluster ${cacheClusterId} was not found`);
+    return cluster;
+  }
+
+  /** A replication group carries no security groups; a member cluster does (they all share them). */
+  async function clusterOf(target: VpcTarget): Promise<CacheCluster> {
+    if (target.cacheClusterId !== undefined) return describeCluster(target.cacheClusterId);
+    const replicationGroupId = target.replicationGroupId as string;
+    const output = await mapAwsErrors(`Describing replication group ${replicationGroupId}`, VPC_ERRORS, () =>
+      elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId })),
+    );
+    const member = output.ReplicationGroups?.[0]?.MemberClusters?.[0];
+    if (!member) throw new GroupNotFound(`Replication group ${replicationGroupId} was not found or has no member clusters`);
+    return describeCluster(member);
+  }
+
+  async function resolveTarget(target: GrantTarget): Promise<ResolvedTarget> {
+    const valid = validateVpcTarget(target);
+    const cluster = await clusterOf(valid);
+    const clusterName = valid.replicationGroupId ?? cluster.CacheClusterId ?? valid.clusterKey;
+    // A member cluster may be configured under its replication group's id.
+    const managedGroupId = managedGroups[valid.clusterKey] ?? (cluster.ReplicationGroupId ? managedGroups[cluster.ReplicationGroupId] : undefined);
+    const attached = (cluster.SecurityGroups ?? []).map((group) => group.SecurityGroupId).filter((id): id is string => id !== undefined);
+    if (managedGroupId === undefined) {
+      throw new InvalidTarget(
+        `${clusterName} has no cachegate-managed security group. Create a dedicated security group, attach it to the cluster ` +
+          `(attached now: ${attached.join(', ') || 'none'}), and map it in MANAGED_SECURITY_GROUPS, e.g. {"${clusterName}": "sg-…"}.`,
+      );
+    }
+    if (!attached.includes(managedGroupId)) {
+      throw new InvalidTarget(
+        `The managed security group ${managedGroupId} configured for ${clusterName} is not attached to it (attached: ${attached.join(', ') || 'none'}). ` +
+          'Attach it to the cluster, or fix MANAGED_SECURITY_GROUPS.',
+      );
+    }
+    const port = portOf(cluster);
+    if (port === undefined) throw new InvalidTarget(`${clusterName} has no node endpoint yet, so its port is unknown; try again once it is available.`);
+    return { summary: `${managedGroupId} port ${port} on ${clusterName}`, managedGroupId, port };
+  }
+
+  /** The managed group and port: from the request when resolveTarget already ran, else resolved now. */
+  async function resolved(request: GrantRequest): Promise<{ managedGroupId: string; port: number }> {
+    const { managedGroupId, port } = request.resolved;
+    if (managedGroupId !== undefined && port !== undefined) {
+      if (!SECURITY_GROUP_ID.test(managedGroupId)) throw new InvalidTarget(`Managed security group "${managedGroupId}" is not a security group id`);
+      return { managedGroupId, port };
+    }
+    const fresh = await resolveTarget(request.target);
+    return { managedGroupId: fresh.managedGroupId as string, port: fresh.port as number };
+  }
+
+  async function ingressRules(groupId: string, requestId?: string): Promise<SecurityGroupRule[]> {
+    const filters = [{ Name: 'group-id', Values: [groupId] }];
+    if (requestId !== undefined) filters.push({ Name: `tag:${REQUEST_TAG}`, Values: [requestId] });
+    return mapAwsErrors(`Describing the rules of ${groupId}`, VPC_ERRORS, async () => {
+      const rules: SecurityGroupRule[] = [];
+      for await (const page of paginateDescribeSecurityGroupRules({ client: ec2 }, { Filters: filters })) {
+        rules.push(...(page.SecurityGroupRules ?? []).filter((rule) => rule.IsEgress !== true));
+      }
+      return rules;
+    });
+  }
+
+  return {
+    resolveTarget,
+
+    async authorize(request): Promise<GrantReceipt> {
+      const target = validateVpcTarget(request.target);
+      const { managedGroupId, port } = await resolved(request);
+      const source = { groupId: target.sourceSecurityGroupId, userId: target.sourceSecurityGroupOwnerId };
+      const doing = `Adding an ingress rule on ${managedGroupId} (tcp ${port}) from ${source.groupId}`;
+      try {
+        const output = await ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId: managedGroupId,
+            IpPermissions: [
+              {
+                IpProtocol: 'tcp',
+                FromPort: port,
+                ToPort: port,
+                UserIdGroupPairs: [{ GroupId: source.groupId, UserId: source.userId, Description: ruleDescription(request) }],
+              },
+            ],
+            TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: [{ Key: REQUEST_TAG, Value: request.requestId }] }],
+          }),
+        );
+        return { created: true, ruleId: output.SecurityGroupRules?.[0]?.SecurityGroupRuleId };
+      } catch (err) {
+        if (awsErrorName(err) !== 'InvalidPermission.Duplicate') throw toGrantError(err, doing, VPC_ERRORS);
+        // A retried task can meet the rule its own first attempt created: that one is still ours to revoke.
+        const own = (await ingressRules(managedGroupId, request.requestId)).find((rule) => grantsAccess(rule, managedGroupId, port, source));
+        if (own?.SecurityGroupRuleId) return { created: true, ruleId: own.SecurityGroupRuleId };
+        throw new AlreadyAuthorized(`${doing}: an equal rule already exists, so access is already granted (it is not cachegate's to revoke)`, { cause: err });
+      }
+    },
+
+    async status(request): Promise<GrantState> {
+      // EC2 rules have no lifecycle: a rule that DescribeSecurityGroupRules shows is in effect.
+      const target = validateVpcTarget(request.target);
+      const { managedGroupId, port } = await resolved(request);
+      const source = { groupId: target.sourceSecurityGroupId, userId: target.sourceSecurityGroupOwnerId };
+      const tagged = await ingressRules(managedGroupId, request.requestId);
+      if (tagged.some((rule) => grantsAccess(rule, managedGroupId, port, source))) return 'active';
+      // The grant may rest on a rule that was there before the request (created: false).
+      const all = await ingressRules(managedGroupId);
+      return all.some((rule) => grantsAccess(rule, managedGroupId, port, source)) ? 'active' : 'absent';
+    },
+
+    async revoke(request, receipt): Promise<void> {
+      // Only the rule this request created, by its id: never an equal rule someone else made.
+      if (!receipt.created || receipt.ruleId === undefined) return;
+      validateVpcTarget(request.target);
+      const ruleId = receipt.ruleId;
+      const { managedGroupId } = await resolved(request);
+      await mapAwsErrors(`Revoking rule ${ruleId} on ${managedGroupId}`, VPC_ERRORS, () =>
+        ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: managedGroupId, SecurityGroupRuleIds: [ruleId] })),
+      );
+    },
+  };
+}
