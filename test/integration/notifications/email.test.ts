@@ -1,0 +1,159 @@
+/**
+ * The three email transports end to end: outbox (to the local sink), SES v2 (the real SDK against a stub
+ * that checks the request), SMTP (nodemailer against a minimal SMTP listener).
+ */
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { createEmailSender, emailSender } from '../../../functions/adapters/email.js';
+import { renderEmail, type RequestView } from '../../../functions/domain/notification-messages.js';
+import { listen, type RunningServer } from '../../../local/sinks/http.js';
+import { Outbox, outboxHandler } from '../../../local/sinks/outbox.js';
+
+const approvalUrl = 'http://127.0.0.1:1/approvals/req-42?t=tok_for_ana';
+const view: RequestView = {
+  id: 'req-42',
+  requester: 'dev@example.com',
+  targetSummary: 'security group sg-0123456789abcdef0 → replication group orders-cache',
+  reason: 'Debugging <INC-7> & friends',
+  status: 'PENDING_APPROVAL',
+  requestUrl: 'http://127.0.0.1:1/requests/req-42',
+  approvalUrl,
+};
+const email = renderEmail('approval-requested', view, 'ana@example.com');
+const message = { to: ['ana@example.com'], ...email, tags: { request: 'req-42', event: 'approval-requested' } };
+
+describe('outbox transport', () => {
+  const outbox = new Outbox();
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await listen([outboxHandler(outbox)]);
+  });
+  afterAll(() => server.close());
+
+  it('delivers to the outbox, where the approval link can be found and followed', async () => {
+    const sender = createEmailSender({ transport: 'outbox', from: 'cachegate@example.com', outboxUrl: server.url });
+    await sender.send(message);
+    const recorded = await outbox.waitFor((m) => m.to.includes('ana@example.com'), 1000);
+    expect(recorded).toMatchObject({ channel: 'email', from: 'cachegate@example.com', subject: email.subject, text: email.text, html: email.html, tags: message.tags });
+    expect(recorded.links).toEqual([approvalUrl]);
+  });
+
+  it('fails loudly when the outbox refuses the message', async () => {
+    const sender = createEmailSender({ transport: 'outbox', from: 'cachegate@example.com', outboxUrl: `${server.url}/nowhere` });
+    await expect(sender.send(message)).rejects.toThrow(/HTTP 404/);
+    await expect(createEmailSender({ transport: 'outbox', from: 'c@example.com', outboxUrl: server.url }).send({ ...message, to: [] })).rejects.toThrow(/recipient/);
+  });
+});
+
+describe('SES v2 transport', () => {
+  const requests: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
+  let reply: { status: number; headers: Record<string, string>; body: string };
+  const stub = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(reply.body);
+    });
+  });
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      SES_ENDPOINT: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`,
+      AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+      AWS_SECRET_ACCESS_KEY: 'local-secret',
+      EMAIL_TRANSPORT: 'ses',
+      EMAIL_FROM: 'cachegate@example.com',
+    });
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await new Promise<void>((resolve) => stub.close(() => resolve()));
+  });
+  beforeEach(() => {
+    requests.length = 0;
+    reply = { status: 200, headers: {}, body: JSON.stringify({ MessageId: 'local-1' }) };
+  });
+
+  it('sends SendEmail with Simple content, signed for SES, as configured by the environment', async () => {
+    await emailSender().send(message);
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.url).toBe('/v2/email/outbound-emails');
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLOCALTEST\/\d{8}\/eu-west-1\/ses\/aws4_request/);
+    expect(JSON.parse(request?.body ?? '')).toEqual({
+      FromEmailAddress: 'cachegate@example.com',
+      Destination: { ToAddresses: ['ana@example.com'] },
+      Content: {
+        Simple: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+        },
+      },
+      EmailTags: [
+        { Name: 'request', Value: 'req-42' },
+        { Name: 'event', Value: 'approval-requested' },
+      ],
+    });
+  });
+
+  it('surfaces SES rejections by their SDK name', async () => {
+    reply = { status: 400, headers: { 'x-amzn-errortype': 'MessageRejected' }, body: JSON.stringify({ message: 'Email address is not verified.' }) };
+    await expect(emailSender().send(message)).rejects.toMatchObject({ name: 'MessageRejected', message: 'Email address is not verified.' });
+  });
+});
+
+describe('SMTP transport', () => {
+  it('delivers through nodemailer to an SMTP server', async () => {
+    const transcript: string[] = [];
+    let data = '';
+    const smtp = createTcpServer((socket) => {
+      let inData = false;
+      let buffer = '';
+      socket.write('220 localhost ESMTP test\r\n');
+      socket.on('data', (chunk) => {
+        buffer += chunk.toString('utf8');
+        for (;;) {
+          if (inData) {
+            const end = buffer.indexOf('\r\n.\r\n');
+            if (end < 0) return;
+            data = buffer.slice(0, end);
+            buffer = buffer.slice(end + 5);
+            inData = false;
+            socket.write('250 2.0.0 queued\r\n');
+            continue;
+          }
+          const eol = buffer.indexOf('\r\n');
+          if (eol < 0) return;
+          const line = buffer.slice(0, eol);
+          buffer = buffer.slice(eol + 2);
+          transcript.push(line);
+          const verb = line.slice(0, 4).toUpperCase();
+          if (verb === 'EHLO') socket.write('250-localhost\r\n250 8BITMIME\r\n');
+          else if (verb === 'DATA') {
+            inData = true;
+            socket.write('354 go ahead\r\n');
+          } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+          else socket.write('250 ok\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (smtp.address() as AddressInfo).port;
+      const sender = createEmailSender({ transport: 'smtp', from: 'cachegate@example.com', smtpUrl: `smtp://127.0.0.1:${port}` });
+      await sender.send(message);
+      expect(transcript).toEqual(expect.arrayContaining(['MAIL FROM:<cachegate@example.com>', 'RCPT TO:<ana@example.com>', 'DATA']));
+      expect(data).toMatch(/^Subject: Approval needed: cache access for dev@example.com \(req-42\)$/m);
+      expect(data).toMatch(/^X-Cachegate-Tags: request=req-42; event=approval-requested$/m);
+      expect(data).toContain('multipart/alternative');
+    } finally {
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    }
+  });
+});
