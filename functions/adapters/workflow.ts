@@ -1,0 +1,44 @@
+/**
+ * Step Functions: start an access request's execution, and resume its approval wait. The execution name
+ * is the request id, so a retried start cannot run the workflow twice.
+ */
+import { ExecutionAlreadyExists, SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { awsConfig, workflowConfig } from '../config.js';
+
+const { region, endpoints } = awsConfig();
+const client = new SFNClient({ region, endpoint: endpoints.stepFunctions });
+
+export interface WorkflowInput {
+  requestId: string;
+}
+
+export type ResumeResult = 'resumed' | 'already-closed';
+
+export const workflow = {
+  async start(input: WorkflowInput): Promise<void> {
+    try {
+      await client.send(
+        new StartExecutionCommand({ stateMachineArn: workflowConfig().stateMachineArn, name: input.requestId, input: JSON.stringify(input) }),
+      );
+    } catch (error) {
+      // Same name, different or closed execution: this request's workflow already started.
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') return;
+      throw error;
+    }
+  },
+
+  /**
+   * Resumes the approval wait with the decision. TaskTimedOut / TaskDoesNotExist mean the wait is over
+   * already (decided, expired, or cancelled): not a failure of this call.
+   */
+  async resume(taskToken: string, output: unknown): Promise<ResumeResult> {
+    try {
+      await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+      return 'resumed';
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist') return 'already-closed';
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,235 @@
+/**
+ * Every environment variable cachegate reads, parsed and validated here and nowhere else. Each section
+ * is read once, on first use, so a function only needs the variables of the sections it uses (the HTTP
+ * function that starts executions needs STATE_MACHINE_ARN; the task functions must not, or the stack
+ * would have a circular dependency). A missing or malformed variable throws a ConfigError naming it.
+ */
+import { ConfigError } from './errors.js';
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`Environment variable ${name} is required but not set`);
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function url(env: Env, name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0) {
+    throw new ConfigError(`Environment variable ${name} must be a positive whole number, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, name) ?? fallback;
+  if (!allowed.includes(raw as T)) {
+    throw new ConfigError(`Environment variable ${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function memo<T>(read: (env: Env) => T): { (): T; parse: (env: Env) => T } {
+  let value: T | undefined;
+  const get = (): T => (value ??= read(process.env));
+  return Object.assign(get, { parse: read });
+}
+
+export interface AwsConfig {
+  region: string;
+  /** Local endpoints; unset in AWS, where the SDKs find the real ones. */
+  endpoints: { elasticache?: string; ec2?: string; dynamodb?: string; stepFunctions?: string; ses?: string; ssm?: string };
+}
+
+export const awsConfig = memo((env): AwsConfig => ({
+  region: required(env, 'AWS_REGION'),
+  endpoints: {
+    elasticache: url(env, 'ELASTICACHE_ENDPOINT', optional(env, 'ELASTICACHE_ENDPOINT')),
+    ec2: url(env, 'EC2_ENDPOINT', optional(env, 'EC2_ENDPOINT')),
+    dynamodb: url(env, 'DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
+    stepFunctions: url(env, 'STEPFUNCTIONS_ENDPOINT', optional(env, 'STEPFUNCTIONS_ENDPOINT')),
+    ses: url(env, 'SES_ENDPOINT', optional(env, 'SES_ENDPOINT')),
+    ssm: url(env, 'SSM_ENDPOINT', optional(env, 'SSM_ENDPOINT')),
+  },
+}));
+
+export interface StoreConfig {
+  tableName: string;
+}
+
+export const storeConfig = memo((env): StoreConfig => ({ tableName: required(env, 'TABLE_NAME') }));
+
+export interface WorkflowConfig {
+  stateMachineArn: string;
+}
+
+export const workflowConfig = memo((env): WorkflowConfig => {
+  const stateMachineArn = required(env, 'STATE_MACHINE_ARN');
+  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(stateMachineArn)) {
+    throw new ConfigError(`Environment variable STATE_MACHINE_ARN must be a state machine ARN, got "${stateMachineArn}"`);
+  }
+  return { stateMachineArn };
+});
+
+export interface LinksConfig {
+  /** Where people open approval links and the API, e.g. https://abc.execute-api.eu-west-1.amazonaws.com. */
+  publicBaseUrl: string;
+}
+
+export const linksConfig = memo((env): LinksConfig => ({
+  publicBaseUrl: url(env, 'PUBLIC_BASE_URL', required(env, 'PUBLIC_BASE_URL')) as string,
+}));
+
+export type GrantMode = 'classic' | 'vpc';
+
+export interface GrantConfig {
+  /** VPC mode: which security group cachegate may edit, per replication group or cluster id. */
+  managedGroups: Record<string, string>;
+  /** "Wait for propagation": AWS says a change takes about a minute, so the first look is a bit before. */
+  firstCheckSeconds: number;
+  /** One "Check grant status" run looks this often (ms)… */
+  pollIntervalMs: number;
+  /** …for this long (ms), then hands back to a Wait state of recheckSeconds. */
+  pollWindowMs: number;
+  recheckSeconds: number;
+  /** Give up (FAILED: never available) this long after the grant call (seconds). */
+  verifyTimeoutSeconds: number;
+}
+
+export const grantConfig = memo((env): GrantConfig => {
+  const raw = optional(env, 'MANAGED_SECURITY_GROUPS');
+  let managedGroups: Record<string, string> = {};
+  if (raw !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new ConfigError('Environment variable MANAGED_SECURITY_GROUPS must be JSON: {"<cluster or replication group id>": "sg-…"}');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError('Environment variable MANAGED_SECURITY_GROUPS must be a JSON object of id → "sg-…"');
+    }
+    for (const [cluster, group] of Object.entries(parsed)) {
+      if (typeof group !== 'string' || !/^sg-[0-9a-f]{8,17}$/.test(group)) {
+        throw new ConfigError(`Environment variable MANAGED_SECURITY_GROUPS: "${cluster}" must map to a security group id (sg-…), got ${JSON.stringify(group)}`);
+      }
+    }
+    managedGroups = parsed as Record<string, string>;
+  }
+  return {
+    managedGroups,
+    firstCheckSeconds: positiveInt(env, 'GRANT_FIRST_CHECK_SECONDS', 45),
+    pollIntervalMs: positiveInt(env, 'GRANT_POLL_INTERVAL_MS', 3000),
+    pollWindowMs: positiveInt(env, 'GRANT_POLL_WINDOW_MS', 21000),
+    recheckSeconds: positiveInt(env, 'GRANT_RECHECK_SECONDS', 10),
+    verifyTimeoutSeconds: positiveInt(env, 'GRANT_VERIFY_TIMEOUT_SECONDS', 300),
+  };
+});
+
+export type EmailTransport = 'ses' | 'smtp' | 'outbox';
+
+export interface EmailConfig {
+  transport: EmailTransport;
+  from: string;
+  /** smtp transport: smtp://user:pass@host:port */
+  smtpUrl?: string;
+  /** outbox transport: the local sink's URL. */
+  outboxUrl?: string;
+}
+
+export const emailConfig = memo((env): EmailConfig => {
+  const transport = oneOf(env, 'EMAIL_TRANSPORT', ['ses', 'smtp', 'outbox'] as const, 'ses');
+  const from = required(env, 'EMAIL_FROM');
+  if (!/^[^@\s]+@[^@\s]+$/.test(from)) throw new ConfigError(`Environment variable EMAIL_FROM must be an email address, got "${from}"`);
+  return {
+    transport,
+    from,
+    smtpUrl: transport === 'smtp' ? required(env, 'SMTP_URL') : undefined,
+    outboxUrl: transport === 'outbox' ? url(env, 'OUTBOX_URL', required(env, 'OUTBOX_URL')) : undefined,
+  };
+});
+
+export type SlackMode = 'off' | 'webhook' | 'app';
+
+export interface SlackConfig {
+  mode: SlackMode;
+  /** app mode: the approvals channel id. */
+  channel?: string;
+  /** app mode: DM each approver as well. */
+  directMessages: boolean;
+  /** Local Slack sink: base URL for the Web API (…/api/) and where webhooks go. Unset in AWS. */
+  apiUrl?: string;
+}
+
+export const slackConfig = memo((env): SlackConfig => {
+  const mode = oneOf(env, 'SLACK_MODE', ['off', 'webhook', 'app'] as const, 'off');
+  return {
+    mode,
+    channel: mode === 'app' ? required(env, 'SLACK_CHANNEL') : undefined,
+    directMessages: optional(env, 'SLACK_DIRECT_MESSAGES') === 'true',
+    apiUrl: url(env, 'SLACK_API_URL', optional(env, 'SLACK_API_URL')),
+  };
+});
+
+/**
+ * Secrets: in AWS, SSM Parameter Store SecureString names (read at cold start and cached by middy's ssm
+ * middleware); locally, the values themselves from the environment.
+ */
+export interface SecretsConfig {
+  source: 'ssm' | 'env';
+  /** source ssm: parameter names. */
+  parameters: { linkSigningKey?: string; slackSigningSecret?: string; slackBotToken?: string; slackWebhookUrl?: string };
+  /** source env: values. */
+  values: { linkSigningKey?: string; slackSigningSecret?: string; slackBotToken?: string; slackWebhookUrl?: string };
+}
+
+export const secretsConfig = memo((env): SecretsConfig => {
+  const source = oneOf(env, 'SECRETS_SOURCE', ['ssm', 'env'] as const, 'ssm');
+  return {
+    source,
+    parameters: {
+      linkSigningKey: optional(env, 'LINK_SIGNING_KEY_PARAMETER'),
+      slackSigningSecret: optional(env, 'SLACK_SIGNING_SECRET_PARAMETER'),
+      slackBotToken: optional(env, 'SLACK_BOT_TOKEN_PARAMETER'),
+      slackWebhookUrl: optional(env, 'SLACK_WEBHOOK_URL_PARAMETER'),
+    },
+    values:
+      source === 'env'
+        ? {
+            linkSigningKey: optional(env, 'LINK_SIGNING_KEY'),
+            slackSigningSecret: optional(env, 'SLACK_SIGNING_SECRET'),
+            slackBotToken: optional(env, 'SLACK_BOT_TOKEN'),
+            slackWebhookUrl: optional(env, 'SLACK_WEBHOOK_URL'),
+          }
+        : {},
+  };
+});
+
+export interface PolicySource {
+  /** The approval policy document as JSON text (validated by domain/approval-policy.ts). */
+  json: string;
+}
+
+export const policySource = memo((env): PolicySource => ({ json: required(env, 'APPROVAL_POLICY') }));
+
+export const logConfig = memo((env) => ({
+  level: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+}));

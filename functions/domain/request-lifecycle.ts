@@ -1,0 +1,146 @@
+/**
+ * The request's life: the record kept for it, its history, and the rules for decisions and deadlines.
+ * Pure functions over plain data; the store applies them with conditional writes.
+ */
+import type { GrantTarget, RequestStatus } from './access-request.js';
+import type { GrantReceipt, ResolvedTarget } from './grant-driver.js';
+import type { TargetPolicy } from './approval-policy.js';
+
+export interface HistoryEvent {
+  at: string;
+  /** What happened, e.g. "submitted", "approved", "grant requested", "granted". */
+  event: string;
+  /** Who did it: a person's email, or "cachegate" for the workflow. */
+  actor: string;
+  status?: RequestStatus;
+  detail?: string;
+}
+
+export interface Decision {
+  decision: 'approve' | 'deny';
+  at: string;
+  comment?: string;
+  via: 'email' | 'slack';
+}
+
+export interface AccessRequestRecord {
+  id: string;
+  requester: string;
+  target: GrantTarget;
+  /** Policy key: the cache security group name, or the replication group / cluster id. */
+  policyKey: string;
+  resolved: ResolvedTarget;
+  reason: string;
+  status: RequestStatus;
+  createdAt: string;
+  updatedAt: string;
+  approvers: string[];
+  escalationApprovers: string[];
+  approvalsRequired: number;
+  /** Deadlines, ISO times. */
+  approvalDeadline: string;
+  reminderAt: string;
+  escalateAt: string;
+  remindersSent: number;
+  escalated: boolean;
+  approvals: Record<string, Decision>;
+  decidedBy: string[];
+  grant?: GrantReceipt & { startedAt: string };
+  /** How many times the grant's status was looked at (for the operator and the benchmark). */
+  grantChecks?: number;
+  failureReason?: string;
+  idempotencyKey?: string;
+  history: HistoryEvent[];
+}
+
+export function newRequestRecord(input: {
+  id: string;
+  requester: string;
+  target: GrantTarget;
+  policyKey: string;
+  resolved: ResolvedTarget;
+  reason: string;
+  policy: TargetPolicy;
+  approvers: string[];
+  now: Date;
+  idempotencyKey?: string;
+}): AccessRequestRecord {
+  const at = input.now.toISOString();
+  const after = (minutes: number): string => new Date(input.now.getTime() + minutes * 60_000).toISOString();
+  return {
+    id: input.id,
+    requester: input.requester,
+    target: input.target,
+    policyKey: input.policyKey,
+    resolved: input.resolved,
+    reason: input.reason,
+    status: 'PENDING_APPROVAL',
+    createdAt: at,
+    updatedAt: at,
+    approvers: input.approvers,
+    escalationApprovers: input.policy.escalationApprovers.map((a) => a.email).filter((email) => email !== input.requester),
+    approvalsRequired: Math.min(input.policy.approvalsRequired, input.approvers.length),
+    approvalDeadline: after(input.policy.approvalWindowMinutes),
+    reminderAt: after(input.policy.reminderAfterMinutes),
+    escalateAt: after(input.policy.escalateAfterMinutes),
+    remindersSent: 0,
+    escalated: false,
+    approvals: {},
+    decidedBy: [],
+    ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+    history: [{ at, event: 'submitted', actor: input.requester, status: 'PENDING_APPROVAL', detail: input.reason }],
+  };
+}
+
+/** Everyone who may decide on the request now (escalation adds the fallback approvers). */
+export function currentApprovers(request: AccessRequestRecord): string[] {
+  return request.escalated ? [...new Set([...request.approvers, ...request.escalationApprovers])] : request.approvers;
+}
+
+export function mayView(request: AccessRequestRecord, caller: string): boolean {
+  return caller === request.requester || request.approvers.includes(caller) || request.escalationApprovers.includes(caller);
+}
+
+export type DecisionRefusal = 'not-pending' | 'own-request' | 'not-an-approver' | 'already-decided-by-you';
+
+/** Whether this person may record this decision now; the store re-checks it atomically. */
+export function refuseDecision(request: AccessRequestRecord, approver: string): DecisionRefusal | undefined {
+  if (request.status !== 'PENDING_APPROVAL') return 'not-pending';
+  if (approver === request.requester) return 'own-request';
+  if (!currentApprovers(request).includes(approver)) return 'not-an-approver';
+  if (request.approvals[approver]) return 'already-decided-by-you';
+  return undefined;
+}
+
+/** After a decision is recorded: the status it leads to (still pending until N distinct approvals). */
+export function statusAfterDecisions(request: AccessRequestRecord): RequestStatus {
+  const decisions = Object.values(request.approvals);
+  if (decisions.some((d) => d.decision === 'deny')) return 'DENIED';
+  const approvals = decisions.filter((d) => d.decision === 'approve').length;
+  return approvals >= request.approvalsRequired ? 'APPROVED' : 'PENDING_APPROVAL';
+}
+
+export type WaitStep =
+  | { kind: 'expire' }
+  | { kind: 'remind' | 'escalate' | 'wait'; waitSeconds: number };
+
+/**
+ * What the approval wait does next at `now`: send the reminder, escalate, expire, or keep waiting. The
+ * wait is always cut at the next deadline, so the Step Functions task times out exactly there.
+ */
+export function nextApprovalStep(request: AccessRequestRecord, now: Date): WaitStep {
+  const deadline = Date.parse(request.approvalDeadline);
+  if (now.getTime() >= deadline - 500) return { kind: 'expire' };
+  const pending: number[] = [deadline];
+  let kind: WaitStep['kind'] = 'wait';
+  if (request.remindersSent === 0) {
+    if (now.getTime() >= Date.parse(request.reminderAt)) kind = 'remind';
+    else pending.push(Date.parse(request.reminderAt));
+  }
+  if (!request.escalated && request.escalationApprovers.length > 0) {
+    if (now.getTime() >= Date.parse(request.escalateAt)) kind = kind === 'wait' ? 'escalate' : kind;
+    else pending.push(Date.parse(request.escalateAt));
+  }
+  const next = Math.min(...pending.filter((t) => t > now.getTime()));
+  return { kind, waitSeconds: Math.max(1, Math.ceil((next - now.getTime()) / 1000)) };
+}

@@ -1,0 +1,80 @@
+/**
+ * The one middleware stack every HTTP route uses: header normalization, security headers, structured
+ * logs with the request id, and error mapping. Handlers throw typed errors (functions/errors.ts); the
+ * mapping to a status and a body happens here and only here. middy runs onError middlewares in reverse
+ * order of registration, so http-error-handler is registered first in order to run last on the way out:
+ * it is the final word on the response, and it turns anything that is not an exposed 4xx into a bare 500.
+ */
+import middy from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { HttpError } from '../errors.js';
+import { logger } from '../logger.js';
+import { secretsMiddleware, type SecretName } from '../secrets.js';
+
+/** API Gateway HTTP API (payload 2.0) event; `authorizer` is present on JWT-protected routes. */
+export type HttpEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { jwt?: { claims?: Record<string, string | number | boolean | string[]>; scopes?: string[] | null } };
+  };
+};
+export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number };
+export type HttpRoute = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+const INTERNAL_ERROR_BODY = JSON.stringify({ error: 'InternalError', message: 'Something went wrong on our side; it has been logged.' });
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return { statusCode, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers }, body: JSON.stringify(body) };
+}
+
+export function html(statusCode: number, page: string): HttpResult {
+  return {
+    statusCode,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+      'X-Robots-Tag': 'noindex',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    },
+    body: page,
+  };
+}
+
+export interface RouteOptions {
+  /** How errors are shown: a JSON body, or a page rendered by `errorPage`. */
+  errorPage?: (error: HttpError, event: HttpEvent) => string | undefined;
+  secrets?: readonly SecretName[];
+}
+
+export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
+  const handler = middy<HttpEvent, HttpResult>()
+    .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_BODY }))
+    .use({
+      before: (request) => {
+        logger.resetKeys();
+        logger.appendKeys({ awsRequestId: request.context.awsRequestId, route: request.event.routeKey });
+      },
+      onError: (request) => {
+        const error = request.error;
+        if (error instanceof HttpError) {
+          logger.info('request refused', { status: error.statusCode, code: error.code, reason: error.message });
+          const page = options.errorPage?.(error, request.event);
+          if (page !== undefined) {
+            request.response = html(error.statusCode, page);
+            return;
+          }
+          // http-error-handler sends a JSON message as application/json.
+          error.message = JSON.stringify({ error: error.code, message: error.message, details: error.details });
+          return;
+        }
+        logger.error('request failed', { error });
+      },
+    })
+    .use(httpHeaderNormalizer())
+    .use(httpSecurityHeaders());
+  if (options.secrets) handler.use(secretsMiddleware(options.secrets));
+  return handler.handler(route);
+}

@@ -1,0 +1,122 @@
+/**
+ * Submitting an access request: validate, check the target exists, claim the one open slot for this
+ * requester and target, store the request, start its workflow. Nothing is written until the input is
+ * known good, and every write is keyed so that a retry (same Idempotency-Key) finishes the same request.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { linksConfig } from '../config.js';
+import { policyKeyOf, type GrantTarget } from '../domain/access-request.js';
+import { approversForRequest, policyFor } from '../domain/approval-policy.js';
+import { newRequestRecord, type AccessRequestRecord } from '../domain/request-lifecycle.js';
+import { parseNewAccessRequest } from '../domain/request-rules.js';
+import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
+import { grantDriverFor } from '../adapters/grant-drivers.js';
+import { requestStore } from '../adapters/request-store.js';
+import { workflow } from '../adapters/workflow.js';
+import { logger } from '../logger.js';
+import { approvalPolicy } from './approval-policy.js';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+export function requestUrl(id: string): string {
+  return `${linksConfig().publicBaseUrl}/requests/${id}`;
+}
+
+/** A stable key for "the same grant": one open request per requester and key. */
+export function targetKey(target: GrantTarget): string {
+  const parts =
+    target.mode === 'classic'
+      ? ['classic', target.cacheSecurityGroupName, target.ec2SecurityGroupName, target.ec2SecurityGroupOwnerId]
+      : ['vpc', target.replicationGroupId ?? '', target.cacheClusterId ?? '', target.sourceSecurityGroupId, target.sourceSecurityGroupOwnerId ?? ''];
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
+}
+
+export function validateIdempotencyKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 128 letters, digits or . _ : -' }]);
+  }
+  return key;
+}
+
+export async function submitRequest(input: {
+  requester: string;
+  body: unknown;
+  idempotencyKey?: string;
+  now: Date;
+}): Promise<{ request: AccessRequestRecord; replayed: boolean }> {
+  const { requester, now } = input;
+  const parsed = parseNewAccessRequest(input.body);
+  const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
+
+  if (idempotencyKey) {
+    const existingId = await requestStore.idempotentRequestId(requester, idempotencyKey);
+    const existing = existingId ? await requestStore.get(existingId) : undefined;
+    if (existing) return { request: existing, replayed: true };
+  }
+
+  const policyKey = policyKeyOf(parsed.target);
+  const policy = policyFor(approvalPolicy(), policyKey);
+  if (!policy) throw new ForbiddenError(`No approval policy covers "${policyKey}" and there is no default policy; ask an administrator to add one`);
+  const approvers = approversForRequest(policy, requester);
+  if (approvers.length < policy.approvalsRequired) {
+    throw new ForbiddenError(`"${policyKey}" needs ${policy.approvalsRequired} approval(s) from people other than you, and its policy lists only ${approvers.length}`);
+  }
+
+  let resolved;
+  try {
+    resolved = await grantDriverFor(parsed.target).resolveTarget(parsed.target);
+  } catch (error) {
+    const field = parsed.target.mode === 'classic' ? 'cacheSecurityGroupName' : parsed.target.replicationGroupId ? 'replicationGroupId' : 'cacheClusterId';
+    if (error instanceof GroupNotFound) throw new NotFoundError(error.message, [{ field, message: error.message }]);
+    if (error instanceof InvalidTarget) throw new UnprocessableError(error.message, [{ field, message: error.message }]);
+    throw error;
+  }
+
+  let id: string = randomUUID();
+  if (idempotencyKey) id = await requestStore.bindIdempotencyKey(requester, idempotencyKey, id, Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS);
+
+  const key = targetKey(parsed.target);
+  const claim = await requestStore.claimOpen(requester, key, id);
+  if (!claim.ok) {
+    throw new ConflictError(`You already have a request for this access that is pending or active: ${claim.existingId}`, claim.existingId);
+  }
+
+  const record = newRequestRecord({
+    id,
+    requester,
+    target: parsed.target,
+    policyKey,
+    resolved,
+    reason: parsed.reason,
+    policy,
+    approvers: approvers.map((a) => a.email),
+    now,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  });
+  try {
+    await requestStore.create(record);
+  } catch (error) {
+    // A concurrent retry with the same Idempotency-Key created it first: that one is ours too.
+    const existing = await requestStore.get(id);
+    if (!existing) throw error;
+    return { request: existing, replayed: true };
+  }
+
+  try {
+    await workflow.start({ requestId: id });
+  } catch (error) {
+    logger.error('could not start the workflow', { requestId: id, error });
+    await requestStore.update(id, {
+      set: { status: 'FAILED', failureReason: 'The workflow could not be started' },
+      history: [{ at: new Date().toISOString(), event: 'failed', actor: 'cachegate', status: 'FAILED', detail: 'The workflow could not be started' }],
+      expectStatus: ['PENDING_APPROVAL'],
+      now: new Date(),
+    });
+    await requestStore.releaseOpen(requester, key, id);
+    throw error;
+  }
+  logger.info('request submitted', { requestId: id, requester, policyKey });
+  return { request: record, replayed: false };
+}

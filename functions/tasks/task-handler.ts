@@ -1,0 +1,30 @@
+/**
+ * The middleware stack of every Step Functions task: the request id on every log line, secrets on the
+ * context. Errors are not caught here: their `name` (GroupNotFound, GrantThrottled, …) is what the
+ * state machine's Retry and Catch match.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { logger } from '../logger.js';
+import { secretsMiddleware, type SecretName } from '../secrets.js';
+
+export interface TaskInput {
+  requestId: string;
+}
+
+export function taskHandler<TInput extends TaskInput, TResult>(
+  task: (input: TInput, context: Context) => Promise<TResult>,
+  options: { secrets?: readonly SecretName[] } = {},
+) {
+  const handler = middy<TInput, TResult>().use({
+    before: (request) => {
+      logger.resetKeys();
+      logger.appendKeys({ awsRequestId: request.context.awsRequestId, requestId: request.event.requestId });
+    },
+    onError: (request) => {
+      logger.warn('task failed', { error: request.error });
+    },
+  });
+  if (options.secrets) handler.use(secretsMiddleware(options.secrets));
+  return handler.handler(task);
+}

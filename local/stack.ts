@@ -1,0 +1,222 @@
+/**
+ * The embedded local stack: everything `npm start` runs and the tests drive, in one process, on
+ * loopback. Only endpoints differ from AWS: the handlers and the ASL file are the deployed ones.
+ *   API Gateway  → local/http-gateway.ts (routes read from serverless.yml), plus /dev routes and sinks
+ *   Step Functions → local/stepfunctions/runner.ts (aws-local-stepfunctions, the same ASL file)
+ *   DynamoDB     → dynalite        ElastiCache + EC2 → local/aws-emulator
+ *   email, Slack → local/sinks (GET /dev/outbox)
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws-emulator/server.js';
+import { startDynamo, type LocalDynamo } from './dynamodb.js';
+import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } from './http-gateway.js';
+import { Outbox, outboxHandler, SlackSink } from './sinks/index.js';
+import { loadDefinition } from './stepfunctions/load-definition.js';
+import { LocalStepFunctions, type LambdaHandler, type StateChange } from './stepfunctions/runner.js';
+
+/** The project root: the nearest folder upwards holding cachegate's package.json (works under tsx and jest). */
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'cachegate') return dir;
+    } catch {
+      // no package.json here: keep going up
+    }
+    if (dirname(dir) === dir) throw new Error(`Run cachegate's local stack from inside the project (looked up from ${from})`);
+  }
+}
+
+export const ROOT = findRoot(process.cwd());
+
+export const DEMO_USERS = [
+  { email: 'alice@example.com', role: 'requester' },
+  { email: 'bob@example.com', role: 'approver' },
+  { email: 'carol@example.com', role: 'approver' },
+] as const;
+
+export const DEMO_POLICY = {
+  default: {
+    approvers: [
+      { email: 'bob@example.com', slackUserId: 'U0BOB00001' },
+      { email: 'carol@example.com', slackUserId: 'U0CAROL001' },
+    ],
+    approvalsRequired: 1,
+    approvalWindowMinutes: 24 * 60,
+    reminderAfterMinutes: 60,
+  },
+  targets: {},
+};
+
+/** The demo's managed security groups (VPC mode): the one cachegate may edit, per cluster. */
+export const DEMO_MANAGED_GROUPS = { 'orders-cache': 'sg-0cac4e9a7e0000001', 'sessions-mc': 'sg-0cac4e9a7e0000002' };
+
+export interface LocalStackOptions {
+  /** The API's port (0: any free port). */
+  port?: number;
+  policy?: unknown;
+  managedSecurityGroups?: Record<string, string>;
+  emulator?: AwsEmulatorOptions;
+  /** Wait state durations (ms) by state name; the ASL's own otherwise. */
+  waitOverridesMs?: Record<string, number>;
+  retryIntervalOverridesMs?: Record<string, number>;
+  /** GRANT_* settings (functions/config.ts). */
+  grant?: { firstCheckSeconds?: number; pollIntervalMs?: number; pollWindowMs?: number; recheckSeconds?: number; verifyTimeoutSeconds?: number };
+  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  onStateChange?: (change: StateChange) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  emulator: AwsEmulator;
+  outbox: Outbox;
+  slack: SlackSink;
+  stepFunctions: LocalStepFunctions;
+  authorizer: LocalAuthorizer;
+  /** Bearer tokens of the demo users. */
+  tokens: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+interface ServerlessFunction {
+  handler: string;
+  events?: { httpApi?: { method: string; path: string; authorizer?: unknown } }[];
+}
+
+function capitalize(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+async function loadHandler(handlerPath: string): Promise<LambdaHandler> {
+  const [file, exportName = 'handler'] = [handlerPath.slice(0, handlerPath.lastIndexOf('.')), handlerPath.slice(handlerPath.lastIndexOf('.') + 1)];
+  const module = (await import(join(ROOT, `${file}.ts`))) as Record<string, LambdaHandler>;
+  const handler = module[exportName];
+  if (typeof handler !== 'function') throw new Error(`${handlerPath} does not export ${exportName}`);
+  return handler;
+}
+
+function setEnvironment(values: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const emulator = await startAwsEmulator({ seed: join(ROOT, 'local/aws-emulator/seed.json'), ...options.emulator });
+  const tableName = 'cachegate-local';
+  const dynamo: LocalDynamo = await startDynamo(tableName);
+  const outbox = new Outbox();
+  const slack = new SlackSink({ outbox });
+  const authorizer = new LocalAuthorizer();
+
+  let routes: Route[] = [];
+  const sinks = [outboxHandler(outbox), slack.handler];
+  const tokens: Record<string, string> = {};
+  for (const user of DEMO_USERS) tokens[user.email] = await authorizer.issue(user.email);
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        if (req.method === 'GET' && url.pathname === '/dev/tokens') {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ users: DEMO_USERS.map((user) => ({ ...user, token: tokens[user.email] })) }, null, 2));
+          return;
+        }
+        for (const sink of sinks) if (sink(req, res)) return;
+        const body = await readBody(req);
+        if (await serveRoute(routes, authorizer, req, res, body)) return;
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Not Found' }));
+      } catch (error) {
+        // What API Gateway does when the integration fails.
+        process.stderr.write(`local gateway: ${(error as Error).stack ?? String(error)}\n`);
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Internal Server Error' }));
+      }
+    })();
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const serverless = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { functions: Record<string, ServerlessFunction> };
+  const stateMachineName = 'cachegate-local-access-request';
+  const definition = loadDefinition(join(ROOT, 'statemachines/access-request.asl.yaml'));
+
+  setEnvironment({
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: undefined,
+    TABLE_NAME: tableName,
+    ELASTICACHE_ENDPOINT: emulator.url,
+    EC2_ENDPOINT: emulator.url,
+    DYNAMODB_ENDPOINT: dynamo.url,
+    PUBLIC_BASE_URL: url,
+    EMAIL_TRANSPORT: 'outbox',
+    OUTBOX_URL: url,
+    EMAIL_FROM: 'cachegate@example.com',
+    SECRETS_SOURCE: 'env',
+    LINK_SIGNING_KEY: randomBytes(32).toString('base64url'),
+    APPROVAL_POLICY: JSON.stringify(options.policy ?? DEMO_POLICY),
+    MANAGED_SECURITY_GROUPS: JSON.stringify(options.managedSecurityGroups ?? DEMO_MANAGED_GROUPS),
+    GRANT_FIRST_CHECK_SECONDS: options.grant?.firstCheckSeconds?.toString(),
+    GRANT_POLL_INTERVAL_MS: options.grant?.pollIntervalMs?.toString(),
+    GRANT_POLL_WINDOW_MS: options.grant?.pollWindowMs?.toString(),
+    GRANT_RECHECK_SECONDS: options.grant?.recheckSeconds?.toString(),
+    GRANT_VERIFY_TIMEOUT_SECONDS: options.grant?.verifyTimeoutSeconds?.toString(),
+    LOG_LEVEL: options.logLevel ?? 'warn',
+  });
+
+  // Handlers read their configuration when loaded: the Step Functions endpoint must exist first.
+  const taskHandlers: Record<string, LambdaHandler> = {};
+  const stepFunctions = new LocalStepFunctions({
+    definition,
+    stateMachineName,
+    handlers: taskHandlers,
+    ...(options.waitOverridesMs ? { waitTimeOverrides: options.waitOverridesMs } : {}),
+    ...(options.retryIntervalOverridesMs ? { retryIntervalOverrides: options.retryIntervalOverridesMs } : {}),
+    ...(options.onStateChange ? { onStateChange: options.onStateChange } : {}),
+  });
+  const sfnUrl = await stepFunctions.listen(0);
+  setEnvironment({ STEPFUNCTIONS_ENDPOINT: sfnUrl, STATE_MACHINE_ARN: stepFunctions.stateMachineArn });
+
+  const httpRoutes: Route[] = [];
+  for (const [key, fn] of Object.entries(serverless.functions)) {
+    const handler = await loadHandler(fn.handler);
+    taskHandlers[`${capitalize(key)}LambdaFunction`] = handler;
+    for (const event of fn.events ?? []) {
+      if (!event.httpApi) continue;
+      httpRoutes.push({ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, authorized: event.httpApi.authorizer !== undefined, functionKey: key, handler: handler as HttpLambda });
+    }
+  }
+  routes = httpRoutes;
+
+
+  return {
+    url,
+    emulator,
+    outbox,
+    slack,
+    stepFunctions,
+    authorizer,
+    tokens,
+    async stop() {
+      await new Promise<void>((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => resolveClose());
+      });
+      await stepFunctions.close();
+      await dynamo.close();
+      await emulator.close();
+    },
+  };
+}

@@ -1,0 +1,338 @@
+/**
+ * A local Step Functions: the ASL file run by aws-local-stepfunctions, behind a small HTTP endpoint that
+ * speaks the Step Functions JSON protocol (StartExecution, SendTaskSuccess, SendTaskFailure,
+ * SendTaskHeartbeat, DescribeExecution), so handlers use @aws-sdk/client-sfn unchanged.
+ *
+ * aws-local-stepfunctions has no `.waitForTaskToken`: for such a Task this runner invokes the Lambda
+ * named in Parameters.FunctionName with a fresh task token in place of `$$.Task.Token`, and completes
+ * the state when SendTaskSuccess/SendTaskFailure arrives. The state's own TimeoutSeconds(Path) still
+ * applies (the library enforces it); a token whose state has moved on answers TaskTimedOut, as AWS does.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { type AslDefinition, LOCAL_ACCOUNT, LOCAL_REGION, logicalIdOf } from './load-definition.js';
+
+/** A Lambda handler as the runtime calls it. */
+export type LambdaHandler = (event: unknown, context: object) => Promise<unknown>;
+
+const TOKEN_PLACEHOLDER = '$$local-task-token$$';
+const TIMEOUT_KEY = 'cachegateLocalTimeoutSeconds';
+
+/**
+ * aws-local-stepfunctions evaluates TimeoutSecondsPath against the state's input *after* Parameters;
+ * Step Functions evaluates it against the state input. To run the same ASL with AWS's meaning, a Task
+ * with both gets a hidden Parameters entry carrying the timeout, which the runner strips before the
+ * Lambda sees its input.
+ */
+function withAwsTimeoutSemantics(definition: AslDefinition): AslDefinition {
+  const states: AslDefinition['States'] = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    const path = state.TimeoutSecondsPath;
+    const parameters = state.Parameters;
+    if (state.Type === 'Task' && typeof path === 'string' && parameters && typeof parameters === 'object') {
+      states[name] = { ...state, Parameters: { ...parameters, [`${TIMEOUT_KEY}.$`]: path }, TimeoutSecondsPath: `$.${TIMEOUT_KEY}` };
+    } else states[name] = state;
+  }
+  return { ...definition, States: states };
+}
+
+function withoutTimeoutKey(input: unknown): unknown {
+  if (!input || typeof input !== 'object' || !(TIMEOUT_KEY in input)) return input;
+  const { [TIMEOUT_KEY]: _timeout, ...rest } = input as Record<string, unknown>;
+  return rest;
+}
+
+export interface ExecutionRecord {
+  executionArn: string;
+  name: string;
+  input: unknown;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  startDate: Date;
+  stopDate?: Date;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** Every state entered, in order: the state transitions this execution made. */
+  statesEntered: string[];
+  done: Promise<void>;
+}
+
+export interface StateChange {
+  execution: ExecutionRecord;
+  state: string;
+  kind: 'entered' | 'failed' | 'caught' | 'retried';
+  error?: string;
+}
+
+export interface LocalStepFunctionsOptions {
+  definition: AslDefinition;
+  stateMachineName: string;
+  /** Lambda handlers by CloudFormation logical id (e.g. RecordRequestLambdaFunction). */
+  handlers: Record<string, LambdaHandler>;
+  /** Wait state durations in milliseconds, by state name (the ASL's own values otherwise). */
+  waitTimeOverrides?: Record<string, number>;
+  /** Pause before each Retry, by state name (ms); tests set 0. */
+  retryIntervalOverrides?: Record<string, number>;
+  onStateChange?: (change: StateChange) => void;
+}
+
+interface OpenTask {
+  executionName: string;
+  state: string;
+  resolve: (output: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+class SfnError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+function lambdaContext(functionName: string): object {
+  return {
+    functionName,
+    awsRequestId: randomUUID(),
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
+    getRemainingTimeInMillis: () => 900_000,
+    callbackWaitsForEmptyEventLoop: false,
+  };
+}
+
+/** Errors cross the Lambda boundary as { errorType, errorMessage }: keep the name, drop the object. */
+function asLambdaError(error: unknown): Error {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const crossed = new Error(original.message);
+  crossed.name = original.name;
+  return crossed;
+}
+
+export class LocalStepFunctions {
+  readonly stateMachineArn: string;
+  private readonly machine: StateMachine;
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly openTasks = new Map<string, OpenTask>();
+  private server: Server | undefined;
+
+  constructor(private readonly options: LocalStepFunctionsOptions) {
+    this.stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${options.stateMachineName}`;
+    this.machine = new StateMachine(withAwsTimeoutSemantics(options.definition) as never, { validationOptions: { checkArn: false } });
+  }
+
+  async listen(port = 0): Promise<string> {
+    this.server = createServer((req, res) => void this.serve(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const task of this.openTasks.values()) task.reject(Object.assign(new Error('local stack stopped'), { name: 'States.Runtime' }));
+    this.openTasks.clear();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await Promise.allSettled([...this.executions.values()].map((execution) => execution.done));
+  }
+
+  execution(name: string): ExecutionRecord | undefined {
+    return this.executions.get(name);
+  }
+
+  executionsList(): ExecutionRecord[] {
+    return [...this.executions.values()];
+  }
+
+  private taskOverrides(executionName: string): Record<string, (input: unknown) => Promise<unknown>> {
+    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of Object.entries(this.options.definition.States)) {
+      if (state.Type !== 'Task' || typeof state.Resource !== 'string') continue;
+      const resource = state.Resource;
+      if (resource.endsWith('.waitForTaskToken')) {
+        overrides[stateName] = (input) => this.invokeWithCallback(executionName, stateName, withoutTimeoutKey(input));
+      } else {
+        const logicalId = logicalIdOf(resource);
+        if (logicalId) overrides[stateName] = (input) => this.invoke(logicalId, withoutTimeoutKey(input));
+      }
+    }
+    return overrides;
+  }
+
+  private async invoke(logicalId: string, input: unknown): Promise<unknown> {
+    const handler = this.options.handlers[logicalId];
+    if (!handler) throw Object.assign(new Error(`No local handler for ${logicalId}`), { name: 'Lambda.ResourceNotFoundException' });
+    try {
+      // JSON both ways, as across the real Lambda boundary.
+      const result = await handler(JSON.parse(JSON.stringify(input ?? null)), lambdaContext(logicalId));
+      return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    } catch (error) {
+      throw asLambdaError(error);
+    }
+  }
+
+  private invokeWithCallback(executionName: string, state: string, input: unknown): Promise<unknown> {
+    const { FunctionName, Payload } = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
+    const logicalId = typeof FunctionName === 'string' ? logicalIdOf(FunctionName) : undefined;
+    if (!logicalId) return Promise.reject(Object.assign(new Error(`Unknown FunctionName ${String(FunctionName)}`), { name: 'Lambda.ResourceNotFoundException' }));
+    // Real task tokens are long opaque strings; so are these.
+    const token = `AQ${randomBytes(96).toString('base64url')}`;
+    const payload = JSON.parse(JSON.stringify(Payload ?? {}).split(JSON.stringify(TOKEN_PLACEHOLDER).slice(1, -1)).join(token));
+    return new Promise((resolve, reject) => {
+      this.openTasks.set(token, { executionName, state, resolve, reject });
+      this.invoke(logicalId, payload).catch((error: Error) => {
+        this.openTasks.delete(token);
+        reject(error);
+      });
+    });
+  }
+
+  private closeTasksOf(executionName: string, state?: string): void {
+    for (const [token, task] of this.openTasks) {
+      if (task.executionName === executionName && (state === undefined || task.state === state)) this.openTasks.delete(token);
+    }
+  }
+
+  start(name: string, input: unknown): ExecutionRecord {
+    const existing = this.executions.get(name);
+    if (existing) {
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
+    }
+    const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${this.options.stateMachineName}:${name}`;
+    const startDate = new Date();
+    const run = this.machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: this.taskOverrides(name) as never,
+        waitTimeOverrides: this.options.waitTimeOverrides ?? {},
+        retryIntervalOverrides: this.options.retryIntervalOverrides ?? {},
+      },
+      context: {
+        Execution: { Id: executionArn, Name: name, Input: input as never, StartTime: startDate.toISOString(), RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local` },
+        StateMachine: { Id: this.stateMachineArn, Name: this.options.stateMachineName },
+        Task: { Token: TOKEN_PLACEHOLDER },
+      },
+    });
+    const record: ExecutionRecord = { executionArn, name, input, status: 'RUNNING', startDate, statesEntered: [], done: Promise.resolve() };
+    const follow = async (): Promise<void> => {
+      for await (const event of run.eventLogs) {
+        const { type, state, error } = event as { type: string; state?: { name: string }; error?: string };
+        if (!state) continue;
+        if (type === 'StateEntered') {
+          record.statesEntered.push(state.name);
+          this.options.onStateChange?.({ execution: record, state: state.name, kind: 'entered' });
+        } else if (type === 'StateFailed' || type === 'StateExited') {
+          this.closeTasksOf(name, state.name);
+          if (type === 'StateFailed') this.options.onStateChange?.({ execution: record, state: state.name, kind: 'failed', ...(error ? { error } : {}) });
+        }
+      }
+    };
+    record.done = Promise.all([
+      run.result.then(
+        (output: unknown) => {
+          record.status = 'SUCCEEDED';
+          record.output = output;
+        },
+        (error: Error & { cause?: unknown }) => {
+          record.status = 'FAILED';
+          record.error = error.name;
+          record.cause = error.message;
+        },
+      ),
+      follow().catch(() => undefined),
+    ]).then(() => {
+      record.stopDate = new Date();
+      this.closeTasksOf(name);
+    });
+    this.executions.set(name, record);
+    return record;
+  }
+
+  private completeTask(token: unknown, outcome: { output: unknown } | { error: Error }): void {
+    if (typeof token !== 'string' || token.length < 1 || token.length > 2048) throw new SfnError('InvalidToken', 'Invalid Token');
+    const task = this.openTasks.get(token);
+    if (!task) {
+      if (!token.startsWith('AQ')) throw new SfnError('InvalidToken', 'Invalid Token');
+      throw new SfnError('TaskTimedOut', 'Task Timed Out');
+    }
+    this.openTasks.delete(token);
+    if ('output' in outcome) task.resolve(outcome.output);
+    else task.reject(outcome.error);
+  }
+
+  private dispatch(action: string, body: Record<string, unknown>): unknown {
+    switch (action) {
+      case 'StartExecution': {
+        if (body.stateMachineArn !== this.stateMachineArn) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+        const name = typeof body.name === 'string' ? body.name : randomUUID();
+        if (!/^[0-9A-Za-z_-]{1,80}$/.test(name)) throw new SfnError('InvalidName', `Invalid Name: '${name}'`);
+        let input: unknown = {};
+        try {
+          input = body.input === undefined ? {} : JSON.parse(String(body.input));
+        } catch {
+          throw new SfnError('InvalidExecutionInput', 'Invalid execution input: not JSON');
+        }
+        const execution = this.start(name, input);
+        return { executionArn: execution.executionArn, startDate: execution.startDate.getTime() / 1000 };
+      }
+      case 'SendTaskSuccess': {
+        let output: unknown;
+        try {
+          output = JSON.parse(String(body.output));
+        } catch {
+          throw new SfnError('InvalidOutput', 'Invalid output: not JSON');
+        }
+        this.completeTask(body.taskToken, { output });
+        return {};
+      }
+      case 'SendTaskFailure': {
+        const error = new Error(typeof body.cause === 'string' ? body.cause : '');
+        error.name = typeof body.error === 'string' && body.error ? body.error : 'States.TaskFailed';
+        this.completeTask(body.taskToken, { error });
+        return {};
+      }
+      case 'SendTaskHeartbeat': {
+        if (typeof body.taskToken !== 'string' || !this.openTasks.has(body.taskToken)) throw new SfnError('TaskTimedOut', 'Task Timed Out');
+        return {};
+      }
+      case 'DescribeExecution': {
+        const execution = [...this.executions.values()].find((e) => e.executionArn === body.executionArn);
+        if (!execution) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(body.executionArn)}'`);
+        return {
+          executionArn: execution.executionArn,
+          stateMachineArn: this.stateMachineArn,
+          name: execution.name,
+          status: execution.status,
+          startDate: execution.startDate.getTime() / 1000,
+          ...(execution.stopDate ? { stopDate: execution.stopDate.getTime() / 1000 } : {}),
+          input: JSON.stringify(execution.input),
+          ...(execution.output !== undefined ? { output: JSON.stringify(execution.output) } : {}),
+          ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
+        };
+      }
+      default:
+        throw new SfnError('UnknownOperationException', `Unknown operation ${action}`);
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const action = target.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : '';
+    let status = 200;
+    let payload: unknown;
+    try {
+      const text = Buffer.concat(chunks).toString('utf8');
+      payload = this.dispatch(action, text ? (JSON.parse(text) as Record<string, unknown>) : {});
+    } catch (error) {
+      const known = error instanceof SfnError ? error : new SfnError('InternalFailure', 'Internal failure', 500);
+      status = known.status;
+      payload = { __type: `com.amazonaws.states#${known.type}`, message: known.message };
+    }
+    res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', 'x-amzn-RequestId': randomUUID() });
+    res.end(JSON.stringify(payload));
+  }
+}
