@@ -89,7 +89,15 @@ export async function revokeOwnGrant(requestId: string): Promise<{ revoked: bool
     await requestStore.update(requestId, { history: [{ at: now.toISOString(), event: 'nothing to revoke', actor: 'cachegate' }], now });
     return { revoked: false };
   }
-  await grantDriverFor(request.target).revoke(grantRequest(request), request.grant);
+  try {
+    await grantDriverFor(request.target).revoke(grantRequest(request), request.grant);
+  } catch (error) {
+    await requestStore.update(requestId, {
+      history: [{ at: now.toISOString(), event: 'grant revoke failed', actor: 'cachegate', detail: `${(error as Error).name}: ${(error as Error).message}` }],
+      now,
+    });
+    throw error;
+  }
   await requestStore.update(requestId, {
     history: [{ at: now.toISOString(), event: 'grant revoked', actor: 'cachegate', detail: 'clean-up after failure' }],
     now,
