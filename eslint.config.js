@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS helpers (e.g. the serverless variable resolver in config/).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Only functions/config.ts reads the environment (style.md, "Configuration").
     files: ['functions/**/*.ts'],
     ignores: ['functions/config.ts'],

@@ -1,0 +1,132 @@
+/**
+ * VPC mode end to end on the local stack: the same requests, approvals and state machine as classic
+ * mode, granting with an EC2 ingress rule on the cluster's cachegate-managed security group.
+ */
+import { readFileSync } from 'node:fs';
+import { AuthorizeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
+
+const MANAGED = 'sg-0cac4e9a7e0000001';
+const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
+// One source group per test, so each test's rule is its own.
+const sources = [1, 2, 3, 4, 5, 6].map((n) => `sg-0a9900000000001${n}`);
+seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `app-${index}`, vpcId: 'vpc-0de70000000000001', description: 'test source' })));
+
+let stack: LocalStack;
+let ec2: EC2Client;
+let nextSource = 0;
+
+interface Rule {
+  ruleId: string;
+  groupId: string;
+  fromPort: number;
+  toPort: number;
+  ipProtocol: string;
+  referencedGroupId?: string;
+  description?: string;
+  tags: Record<string, string>;
+}
+
+function rules(): Rule[] {
+  return (stack.emulator.inspect() as unknown as { securityGroupRules: Rule[] }).securityGroupRules;
+}
+
+async function requestAccess(body: Record<string, unknown> = {}) {
+  const source = sources[nextSource++] as string;
+  const reply = await call<RequestBody>(stack, 'POST', '/requests', {
+    as: 'alice@example.com',
+    json: { replicationGroupId: 'orders-cache', sourceSecurityGroupId: source, reason: 'orders worker', ...body },
+  });
+  expect(reply.status).toBe(202);
+  return { id: reply.body.id, source };
+}
+
+async function approve(id: string): Promise<void> {
+  const link = await approvalLinkFor(stack, 'bob@example.com', id);
+  expect((await call(stack, 'POST', link, { form: { decision: 'approve' } })).status).toBe(200);
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    emulator: { propagationDelayMs: 0, seed: seed as never },
+    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
+    retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
+    grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
+  });
+  ec2 = new EC2Client({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+});
+
+afterAll(async () => {
+  ec2?.destroy();
+  await stack?.stop();
+});
+
+beforeEach(() => {
+  stack.emulator.faults.reset();
+  stack.emulator.state.settings.ec2PropagationDelayMs = 0;
+});
+
+describe('VPC workflow', () => {
+  it('approve → ACTIVE: a TCP rule on the managed group, on the cluster port, tagged and described', async () => {
+    const { id, source } = await requestAccess();
+    const submitted = await call<RequestBody>(stack, 'GET', `/requests/${id}`, { as: 'alice@example.com' });
+    expect(submitted.body.resolvedTarget).toContain(MANAGED);
+    await approve(id);
+    const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED']);
+    expect(done.failureReason).toBeUndefined();
+    expect(done.status).toBe('ACTIVE');
+    const rule = rules().find((r) => r.referencedGroupId === source);
+    expect(rule).toMatchObject({ groupId: MANAGED, ipProtocol: 'tcp', fromPort: 6379, toPort: 6379 });
+    expect(rule?.tags['cachegate-request']).toBe(id);
+    expect(rule?.description).toContain(id);
+    expect(rule?.description).toContain('alice@example.com');
+  });
+
+  it('an equal rule that already exists: ACTIVE, and recorded as not created by this request', async () => {
+    const source = sources[nextSource] as string;
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: MANAGED,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, UserIdGroupPairs: [{ GroupId: source, Description: 'hand-made' }] }],
+      }),
+    );
+    const { id } = await requestAccess();
+    await approve(id);
+    const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED']);
+    expect(done.status).toBe('ACTIVE');
+    expect(done.history.map((e) => e.event)).toContain('already authorized');
+    expect(rules().filter((r) => r.referencedGroupId === source)).toHaveLength(1);
+  });
+
+  it('the group at its rule limit → FAILED with the reason', async () => {
+    stack.emulator.faults.set({ failOperation: { AuthorizeSecurityGroupIngress: { code: 'RulesPerSecurityGroupLimitExceeded', status: 400, message: 'The maximum number of rules per security group has been reached.' } } });
+    const { id } = await requestAccess();
+    await approve(id);
+    const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED']);
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/^LimitExceeded/);
+  });
+
+  it('the managed group deleted before the grant → FAILED: GroupNotFound', async () => {
+    stack.emulator.faults.set({ failOperation: { AuthorizeSecurityGroupIngress: { code: 'InvalidGroup.NotFound', status: 400, message: `The security group '${MANAGED}' does not exist` } } });
+    const { id } = await requestAccess();
+    await approve(id);
+    const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED']);
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/^GroupNotFound/);
+  });
+
+  it('a rule that never shows up → FAILED, and the clean-up revokes only the rule this request made', async () => {
+    const bystander = rules().length;
+    stack.emulator.state.settings.ec2PropagationDelayMs = 3_600_000;
+    const { id, source } = await requestAccess();
+    await approve(id);
+    const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED'], 'alice@example.com', 15000);
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/never became available/);
+    expect(done.history.map((e) => e.event)).toContain('grant revoked');
+    expect(rules().some((r) => r.referencedGroupId === source)).toBe(false);
+    expect(rules()).toHaveLength(bystander);
+  });
+});
