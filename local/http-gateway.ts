@@ -123,7 +123,8 @@ export async function serveRoute(routes: Route[], authorizer: LocalAuthorizer, r
   const context = { functionName: route.functionKey, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 10_000, callbackWaitsForEmptyEventLoop: false };
   const result = await route.handler(event, context);
   const responseHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
+  // Like API Gateway, drop headers a middleware set to nothing (http-security-headers unsets some that way).
+  for (const [name, value] of Object.entries(result.headers ?? {})) if (value !== undefined && value !== null && value !== '') responseHeaders[name] = String(value);
   res.writeHead(result.statusCode, responseHeaders);
   res.end(result.body ?? '');
   return true;

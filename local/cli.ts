@@ -1,0 +1,104 @@
+/**
+ * What `npm start` does, as a function the e2e test can call in-process: parse the options, start the
+ * local stack with the demo data, print the banner and one line per state change.
+ *   --fast         AWS's one-minute propagation and the Wait states 20× faster, for demos
+ *   --port N       the API's port (default 3000, or PORT); 0 picks a free one
+ */
+import { ScaledClock } from './aws-emulator/clock.js';
+import { DEMO_USERS, startLocalStack, type LocalStack, type LocalStackOptions } from './stack.js';
+
+export const USAGE = 'Usage: npm start [-- --fast] [-- --port N]   (or PORT=N npm start)';
+export const FAST_SCALE = 20;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface CliOptions {
+  port: number;
+  fast: boolean;
+}
+
+export function parseArgs(argv: string[], env: Record<string, string | undefined>): CliOptions | 'help' {
+  let port = env.PORT ?? '3000';
+  let fast = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--fast') fast = true;
+    else if (arg === '--port') {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError('--port needs a number');
+      port = value;
+    } else if (arg.startsWith('--port=')) port = arg.slice('--port='.length);
+    else if (arg === '--help' || arg === '-h') return 'help';
+    else throw new UsageError(`unknown option "${arg}"`);
+  }
+  if (!/^\d+$/.test(port) || Number(port) > 65535) throw new UsageError(`the port must be a number from 0 to 65535, got "${port}"`);
+  return { port: Number(port), fast };
+}
+
+const time = (): string => new Date().toISOString().slice(11, 19);
+
+export function stackOptions(cli: CliOptions, write: (text: string) => void): LocalStackOptions {
+  const scale = cli.fast ? FAST_SCALE : 1;
+  return {
+    port: cli.port,
+    logLevel: 'warn',
+    onStateChange: ({ execution, state, kind, error }) => {
+      const id = execution.name.slice(0, 8);
+      write(kind === 'entered' ? `${time()}  request ${id}…  ${state}\n` : `${time()}  request ${id}…  ${state}: ${kind} (${error ?? 'error'})\n`);
+    },
+    ...(cli.fast
+      ? {
+          emulator: { clock: new ScaledClock(scale) },
+          grant: { pollIntervalMs: 3000 / scale, pollWindowMs: 21000 / scale, verifyTimeoutSeconds: Math.ceil(300 / scale) },
+          waitOverridesMs: { 'Wait for propagation': (45 * 1000) / scale, 'Wait before next check': (10 * 1000) / scale },
+        }
+      : {}),
+  };
+}
+
+export function banner(stack: LocalStack, fast: boolean): string {
+  const token = `$(curl -s ${stack.url}/dev/tokens | node -pe 'JSON.parse(require("fs").readFileSync(0)).users[0].token')`;
+  return `
+cachegate local stack is up${fast ? ` (--fast: AWS propagation and waits ${FAST_SCALE}× faster)` : ''}
+  API            ${stack.url}
+  outbox         ${stack.url}/dev/outbox   (emails and Slack messages; open it in a browser)
+  tokens         ${stack.url}/dev/tokens   (bearer tokens of the demo users)
+  AWS emulator   ${stack.emulator.url}/_emulator/state
+  users          ${DEMO_USERS.map((u) => `${u.email} (${u.role})`).join(', ')}
+
+Ask for access as alice, VPC mode (a rule on the cluster's cachegate-managed security group; what real accounts need):
+  curl -s -X POST ${stack.url}/requests -H "Authorization: Bearer ${token}" \\
+    -H 'Content-Type: application/json' \\
+    -d '{"replicationGroupId":"orders-cache","sourceSecurityGroupId":"sg-0a99000000000001","reason":"new orders worker"}'
+
+Classic mode (an EC2-Classic cache security group, the ElastiCache guide's example):
+  curl -s -X POST ${stack.url}/requests -H "Authorization: Bearer ${token}" \\
+    -H 'Content-Type: application/json' \\
+    -d '{"cacheSecurityGroupName":"default","ec2SecurityGroupName":"myec2group","ec2SecurityGroupOwnerId":"987654321021","reason":"debug a cache miss storm"}'
+
+Then open ${stack.url}/dev/outbox, follow bob's approval link, and press Approve.
+Watch it here, or: curl -s ${stack.url}/requests/<id> -H "Authorization: Bearer ${token}"
+Ctrl-C stops.
+
+`;
+}
+
+/** Starts the stack as `npm start` does; the caller owns stopping it. */
+export async function startFromCommandLine(argv: string[], env: Record<string, string | undefined>, write: (text: string) => void): Promise<LocalStack | undefined> {
+  const cli = parseArgs(argv, env);
+  if (cli === 'help') {
+    write(`${USAGE}\n`);
+    return undefined;
+  }
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack(stackOptions(cli, write));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cli.port} is in use; set PORT or pass --port`);
+    throw error;
+  }
+  write(banner(stack, cli.fast));
+  return stack;
+}

@@ -1,0 +1,68 @@
+/**
+ * The README's flow, as a newcomer does it: `npm start -- --fast` (in-process here, on a free port),
+ * take alice's token from /dev/tokens, POST the banner's request, open bob's link from the outbox, press
+ * Approve, and watch the request become ACTIVE. Only HTTP, like curl and a browser.
+ */
+import { startFromCommandLine } from '../../local/cli.js';
+import type { LocalStack } from '../../local/stack.js';
+
+let stack: LocalStack | undefined;
+let printed = '';
+
+beforeAll(async () => {
+  stack = await startFromCommandLine(['--fast', '--port', '0'], {}, (text) => {
+    printed += text;
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+it('submit, approve by link, granted: the README walkthrough works', async () => {
+  if (!stack) throw new Error('npm start did not start');
+  const base = stack.url;
+  expect(printed).toContain(`API            ${base}`);
+  const curl = /-d '(\{"replicationGroupId"[^']+\})'/.exec(printed);
+  expect(curl).not.toBeNull();
+
+  const { users } = await json<{ users: { email: string; token: string }[] }>(await fetch(`${base}/dev/tokens`));
+  const alice = users.find((u) => u.email === 'alice@example.com')?.token;
+  expect(alice).toBeDefined();
+
+  const submitted = await fetch(`${base}/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+    body: curl?.[1],
+  });
+  expect(submitted.status).toBe(202);
+  const { id } = await json<{ id: string }>(submitted);
+
+  let link: string | undefined;
+  for (let i = 0; i < 100 && !link; i++) {
+    const { messages } = await json<{ messages: { to: string[]; links: string[] }[] }>(await fetch(`${base}/dev/outbox?to=bob@example.com`));
+    link = messages.flatMap((m) => m.links).find((l) => l.includes('/approvals/'));
+    if (!link) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(link).toBeDefined();
+  const page = await fetch(link as string);
+  expect(await page.text()).toContain('Approve cache access?');
+
+  const approved = await fetch(link as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+  expect(await approved.text()).toContain('Request approved');
+
+  let status = '';
+  for (let i = 0; i < 200 && status !== 'ACTIVE' && status !== 'FAILED'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    status = (await json<{ status: string }>(await fetch(`${base}/requests/${id}`, { headers: { authorization: `Bearer ${alice}` } }))).status;
+  }
+  expect(status).toBe('ACTIVE');
+  expect(printed).toContain('Notify granted');
+
+  const { messages } = await json<{ messages: { subject?: string }[] }>(await fetch(`${base}/dev/outbox?to=alice@example.com`));
+  expect(messages.some((m) => /granted|active/i.test(m.subject ?? ''))).toBe(true);
+}, 60_000);
