@@ -12,5 +12,10 @@ module.exports = () => {
   if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) {
     throw new Error(`${file} must hold a JSON object`);
   }
-  return JSON.stringify(policy);
+  const text = JSON.stringify(policy);
+  // Lambda allows 4 KB of environment variables per function, all of them together.
+  if (Buffer.byteLength(text) > 3584) {
+    throw new Error(`${file} is ${Buffer.byteLength(text)} bytes as one line of JSON; APPROVAL_POLICY must stay under 3.5 KB (Lambda's 4 KB environment limit)`);
+  }
+  return text;
 };

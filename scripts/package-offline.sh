@@ -1,28 +1,26 @@
 #!/usr/bin/env bash
-# `npm run package`: `serverless package --stage dev`, fully offline. No AWS account, no network: the
-# credentials are dummies (packaging never calls AWS; they only stop the SDK probing the instance
-# metadata service), and the framework's telemetry, notifications and update checks are switched off.
+# `npm run package`: `serverless package --stage dev`, fully offline. No AWS account and no network are
+# needed: packaging never calls AWS (the credentials below are dummies, there only so that nothing goes
+# looking for real ones), and the framework's telemetry and notifications, which would, are switched off.
 # Output: .serverless/cloudformation-template-update-stack.json and one zip per function.
+# Extra arguments go to serverless, e.g. `npm run package -- --region us-east-1`; STAGE=prod for another stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export AWS_ACCESS_KEY_ID=AKIAOFFLINEPACKAGING
 export AWS_SECRET_ACCESS_KEY=offline-packaging-not-a-secret
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE
-export AWS_REGION="${AWS_REGION:-eu-west-1}"
-export AWS_DEFAULT_REGION="$AWS_REGION"
+export AWS_REGION=eu-west-1
+export AWS_DEFAULT_REGION=eu-west-1
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SDK_LOAD_CONFIG
+export AWS_CONFIG_FILE=/dev/null
+export AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_EC2_METADATA_DISABLED=true
-export AWS_SDK_LOAD_CONFIG=0
-# Serverless Framework v3: no telemetry, no notifications (they fetch from the network), no deprecation
-# noise, no interactive setup, no Serverless Dashboard/Console hooks.
+# Serverless Framework v3: no telemetry (TRACKING is its older name), no notifications (fetched from the
+# network), no deprecation noise.
 export SLS_TELEMETRY_DISABLED=1
 export SLS_TRACKING_DISABLED=1
 export SLS_NOTIFICATIONS_MODE=off
 export SLS_DEPRECATION_DISABLE='*'
-export SLS_INTERACTIVE_SETUP_DISABLE=1
-export SLS_DISABLE_AUTO_UPDATE=1
-export SLS_AWS_MONITORING_FREQUENCY=0
-export CI=1
 
 # The npm scripts run on the project's Node (the `node` devDependency); so does this, when called directly.
 NODE=node
@@ -30,5 +28,5 @@ NODE=node
 
 rm -rf .serverless .esbuild
 start=$(date +%s)
-"$NODE" node_modules/serverless/bin/serverless.js package --stage "${STAGE:-dev}" --region "$AWS_REGION"
+"$NODE" node_modules/serverless/bin/serverless.js package --stage "${STAGE:-dev}" "$@"
 echo "Packaged in $(( $(date +%s) - start )) s: .serverless/cloudformation-template-update-stack.json"

@@ -1,4 +1,5 @@
 /** The access request: what was asked, by whom, and everything that happened to it since. */
+import { createHash } from 'node:crypto';
 
 export const REQUEST_STATUSES = [
   'PENDING_APPROVAL',
@@ -48,4 +49,13 @@ export function describeTarget(target: GrantTarget): string {
   const cluster = target.replicationGroupId ? `replication group ${target.replicationGroupId}` : `cache cluster ${target.cacheClusterId}`;
   const owner = target.sourceSecurityGroupOwnerId ? ` (owner ${target.sourceSecurityGroupOwnerId})` : '';
   return `security group ${target.sourceSecurityGroupId}${owner} → ${cluster}`;
+}
+
+/** A stable key for "the same grant": a requester has at most one open request per key. */
+export function targetKey(target: GrantTarget): string {
+  const parts =
+    target.mode === 'classic'
+      ? ['classic', target.cacheSecurityGroupName, target.ec2SecurityGroupName, target.ec2SecurityGroupOwnerId]
+      : ['vpc', target.replicationGroupId ?? '', target.cacheClusterId ?? '', target.sourceSecurityGroupId, target.sourceSecurityGroupOwnerId ?? ''];
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
 }

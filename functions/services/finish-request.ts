@@ -2,12 +2,11 @@
  * The last step of every path: store the final status (with the reason, for failures), release the
  * requester's open slot unless access is now active, and tell the people concerned.
  */
-import type { RequestStatus } from '../domain/access-request.js';
+import { targetKey, type RequestStatus } from '../domain/access-request.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
 import { notifyPeople } from './notify.js';
-import { targetKey } from './submit-request.js';
 
 export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'DENIED' | 'EXPIRED' | 'FAILED'>;
 

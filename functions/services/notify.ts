@@ -8,7 +8,7 @@ import { renderEmail, type NotificationEvent, type RequestView } from '../domain
 import { currentApprovers, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { emailSender } from '../adapters/email.js';
 import { logger } from '../logger.js';
-import { requestUrl } from './submit-request.js';
+import { requestUrl } from './request-url.js';
 
 export interface NotifyOptions {
   /** Per-approver approval page URLs (approval-requested, reminder, escalated). */

@@ -3,9 +3,8 @@
  * requester and target, store the request, start its workflow. Nothing is written until the input is
  * known good, and every write is keyed so that a retry (same Idempotency-Key) finishes the same request.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { linksConfig } from '../config.js';
-import { policyKeyOf, type GrantTarget } from '../domain/access-request.js';
+import { randomUUID } from 'node:crypto';
+import { policyKeyOf, targetKey } from '../domain/access-request.js';
 import { approversForRequest, policyFor } from '../domain/approval-policy.js';
 import { newRequestRecord, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { parseNewAccessRequest } from '../domain/request-rules.js';
@@ -18,19 +17,6 @@ import { approvalPolicy } from './approval-policy.js';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-
-export function requestUrl(id: string): string {
-  return `${linksConfig().publicBaseUrl}/requests/${id}`;
-}
-
-/** A stable key for "the same grant": one open request per requester and key. */
-export function targetKey(target: GrantTarget): string {
-  const parts =
-    target.mode === 'classic'
-      ? ['classic', target.cacheSecurityGroupName, target.ec2SecurityGroupName, target.ec2SecurityGroupOwnerId]
-      : ['vpc', target.replicationGroupId ?? '', target.cacheClusterId ?? '', target.sourceSecurityGroupId, target.sourceSecurityGroupOwnerId ?? ''];
-  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
-}
 
 export function validateIdempotencyKey(key: string | undefined): string | undefined {
   if (key === undefined) return undefined;

@@ -3,7 +3,7 @@ import { REQUEST_STATUSES, type RequestStatus } from '../domain/access-request.j
 import { mayView, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
-import { requestUrl } from './submit-request.js';
+import { requestUrl } from './request-url.js';
 
 /** What the API shows of a request (the task token lives elsewhere and is never part of it). */
 export function publicRequest(request: AccessRequestRecord) {
@@ -22,6 +22,7 @@ export function publicRequest(request: AccessRequestRecord) {
     decidedBy: request.decidedBy,
     approvalDeadline: request.approvalDeadline,
     ...(request.failureReason ? { failureReason: request.failureReason } : {}),
+    ...(request.grantChecks !== undefined ? { grantStatusChecks: request.grantChecks } : {}),
     history: request.history,
     links: { self: requestUrl(request.id) },
   };

@@ -1,0 +1,452 @@
+/**
+ * The deployable stack, as `npm run package` writes it (.serverless/cloudformation-template-update-stack.json):
+ * least-privilege roles, the state machine as the ASL file says, the authorizer where it belongs, no secret
+ * values, alarms, the runtime, and the table as the code expects it. The template is rebuilt first (offline,
+ * scripts/package-offline.sh) when it is missing or older than what it is built from.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { TABLE_SCHEMA } from '../../../functions/adapters/table-schema.js';
+import { parseApprovalPolicy } from '../../../functions/domain/approval-policy.js';
+
+const ROOT = join(__dirname, '../../..');
+const TEMPLATE = join(ROOT, '.serverless/cloudformation-template-update-stack.json');
+const ASL = join(ROOT, 'statemachines/access-request.asl.yaml');
+const SOURCES = [
+  join(ROOT, 'serverless.yml'),
+  ASL,
+  join(ROOT, 'scripts/package-offline.sh'),
+  ...readdirSync(join(ROOT, 'config')).map((name) => join(ROOT, 'config', name)),
+];
+const PACKAGE_TIMEOUT_MS = 240_000;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+interface Resource {
+  Type: string;
+  Properties: JsonObject;
+  Condition?: string;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: Json }>;
+}
+interface Statement {
+  Effect: string;
+  Action: string[];
+  Resource: Json;
+  Condition?: Json;
+}
+
+function templateIsStale(): boolean {
+  if (!existsSync(TEMPLATE)) return true;
+  const built = statSync(TEMPLATE).mtimeMs;
+  return SOURCES.some((file) => statSync(file).mtimeMs > built);
+}
+
+let template: Template;
+let resources: Record<string, Resource>;
+/** serverless.yml function key → its Lambda resource's logical id. */
+let functions: Record<string, string>;
+
+beforeAll(() => {
+  if (templateIsStale()) {
+    const run = spawnSync('bash', ['scripts/package-offline.sh'], { cwd: ROOT, encoding: 'utf8', timeout: PACKAGE_TIMEOUT_MS });
+    if (run.status !== 0) {
+      throw new Error(`npm run package failed (${run.error?.message ?? `exit ${run.status}`}):\n${`${run.stdout}\n${run.stderr}`.slice(-4000)}`);
+    }
+  }
+  template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Template;
+  resources = template.Resources;
+  const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { functions: Record<string, unknown> };
+  functions = Object.fromEntries(Object.keys(config.functions).map((key) => [key, `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`]));
+}, PACKAGE_TIMEOUT_MS + 10_000);
+
+const ofType = (type: string): [string, Resource][] => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+function resource(logicalId: string, type: string): Resource {
+  const found = resources[logicalId];
+  if (!found) throw new Error(`The template has no ${logicalId}`);
+  expect(found.Type).toBe(type);
+  return found;
+}
+
+function environmentOf(functionKey: string): Record<string, Json> {
+  const lambda = resource(functions[functionKey] ?? '', 'AWS::Lambda::Function');
+  return ((lambda.Properties.Environment as JsonObject | undefined)?.Variables ?? {}) as Record<string, Json>;
+}
+
+/** The role a function runs with, and its statements. */
+function roleOf(functionKey: string): { logicalId: string; statements: Statement[] } {
+  const lambda = resource(functions[functionKey] ?? '', 'AWS::Lambda::Function');
+  const [logicalId] = (lambda.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  const role = resource(logicalId, 'AWS::IAM::Role');
+  expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
+  return { logicalId, statements: statementsOf(role) };
+}
+
+function statementsOf(role: Resource): Statement[] {
+  const policies = role.Properties.Policies as unknown as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+const stateMachineName = (): string => resource('AccessRequestStateMachine', 'AWS::StepFunctions::StateMachine').Properties.StateMachineName as string;
+
+const ACCOUNT_ARN = /^arn:\$\{AWS::Partition\}:([a-z0-9-]+):\$\{AWS::Region\}:\$\{AWS::AccountId\}:(.+)$/;
+
+/**
+ * A resource as a short name: the table, its indexes, the state machine, the function's own secret parameter
+ * and sender identities (from its environment), or `service:resource` for the other ARNs of this account.
+ */
+function describeResource(value: Json, env: Record<string, Json>): string {
+  if (value === '*') return '*';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return JSON.stringify(value);
+  const getAtt = value['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && getAtt[0] === 'RequestsTable' && getAtt[1] === 'Arn') return 'table';
+  if (value.Ref === 'AccessRequestStateMachine') return 'state machine';
+  const sub = value['Fn::Sub'];
+  if (sub === '${RequestsTable.Arn}/index/*') return 'table indexes';
+  let text: string | undefined;
+  if (typeof sub === 'string') text = sub;
+  else if (Array.isArray(sub) && typeof sub[0] === 'string') {
+    // [template, { domain: Fn::Select [1, Fn::Split ['@', sender]] }]: the sender's domain.
+    const variables = sub[1] as JsonObject;
+    const domain = JSON.stringify(variables.domain) === JSON.stringify({ 'Fn::Select': [1, { 'Fn::Split': ['@', env.EMAIL_FROM ?? null] }] });
+    if (Object.keys(variables).length === 1 && domain) text = sub[0].replace('${domain}', `domain of ${String(env.EMAIL_FROM)}`);
+  }
+  const arn = text?.match(ACCOUNT_ARN);
+  if (!arn) return JSON.stringify(value);
+  const [, service, rest] = arn;
+  if (service === 'states' && rest === `stateMachine:${stateMachineName()}`) return 'state machine';
+  if (service === 'ssm' && env.LINK_SIGNING_KEY_PARAMETER !== undefined && rest === `parameter${String(env.LINK_SIGNING_KEY_PARAMETER)}`) return 'link-signing-key parameter';
+  if (service === 'ses' && rest === `identity/${String(env.EMAIL_FROM)}`) return 'sender identity';
+  if (service === 'ses' && rest === `identity/domain of ${String(env.EMAIL_FROM)}`) return 'sender domain identity';
+  return `${service}:${rest}`;
+}
+
+/** "action resource [if condition]" for every action × resource a function's role allows, logs and X-Ray aside. */
+function grantsOf(functionKey: string): string[] {
+  const env = environmentOf(functionKey);
+  const grants: string[] = [];
+  for (const statement of roleOf(functionKey).statements) {
+    const resourceList = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+    for (const action of statement.Action) {
+      if (action.startsWith('logs:') || action.startsWith('xray:')) continue;
+      for (const item of resourceList) {
+        const condition = statement.Condition === undefined ? '' : ` if ${JSON.stringify(statement.Condition)}`;
+        grants.push(`${action} ${describeResource(item, env)}${condition}`);
+      }
+    }
+  }
+  return grants.sort();
+}
+
+const dynamo = (...actions: string[]): string[] => actions.map((action) => `dynamodb:${action} table`);
+const SECRET = 'ssm:GetParameters link-signing-key parameter';
+const EMAIL = ['ses:SendEmail sender domain identity', 'ses:SendEmail sender identity'];
+const RESUME = 'states:SendTaskSuccess state machine';
+const CACHE_GROUPS = 'elasticache:securitygroup:*';
+const EC2_GROUPS = ['ec2:security-group/*', 'ec2:security-group-rule/*'];
+const DESCRIBE_RULES = 'ec2:DescribeSecurityGroupRules *';
+
+/** What each function calls (functions/services and adapters), and so all its role may allow. */
+const EXPECTED_GRANTS: Record<string, string[]> = {
+  createRequest: [
+    ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    'states:StartExecution state machine',
+    `elasticache:DescribeCacheSecurityGroups ${CACHE_GROUPS}`,
+    'elasticache:DescribeCacheClusters elasticache:cluster:*',
+    'elasticache:DescribeReplicationGroups elasticache:replicationgroup:*',
+  ],
+  getRequest: dynamo('GetItem'),
+  listRequests: ['dynamodb:Query table indexes'],
+  showApproval: [...dynamo('GetItem'), SECRET],
+  decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME, ...EMAIL],
+  recordRequest: dynamo('UpdateItem'),
+  waitForApproval: [...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'), SECRET, RESUME, ...EMAIL],
+  remindApprovers: [...dynamo('GetItem', 'UpdateItem', 'BatchWriteItem'), SECRET, ...EMAIL],
+  grantIngress: [
+    ...dynamo('GetItem', 'UpdateItem'),
+    `elasticache:AuthorizeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
+    ...EC2_GROUPS.map((groups) => `ec2:AuthorizeSecurityGroupIngress ${groups}`),
+    'ec2:CreateTags ec2:security-group-rule/* if {"StringEquals":{"ec2:CreateAction":"AuthorizeSecurityGroupIngress"}}',
+    DESCRIBE_RULES,
+  ],
+  checkGrantStatus: [...dynamo('GetItem', 'UpdateItem'), `elasticache:DescribeCacheSecurityGroups ${CACHE_GROUPS}`, DESCRIBE_RULES],
+  revokeIngress: [
+    ...dynamo('GetItem', 'UpdateItem'),
+    `elasticache:RevokeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
+    ...EC2_GROUPS.map((groups) => `ec2:RevokeSecurityGroupIngress ${groups}`),
+  ],
+  finishRequest: [...dynamo('GetItem', 'UpdateItem', 'DeleteItem'), ...EMAIL],
+};
+
+describe('functions', () => {
+  it('are the functions of serverless.yml, each in the template', () => {
+    expect(Object.keys(functions).sort()).toEqual(Object.keys(EXPECTED_GRANTS).sort());
+    expect(ofType('AWS::Lambda::Function').map(([id]) => id).sort()).toEqual(Object.values(functions).sort());
+  });
+
+  it('run on nodejs24.x, arm64, with active tracing and source maps', () => {
+    for (const logicalId of Object.values(functions)) {
+      const { Properties } = resource(logicalId, 'AWS::Lambda::Function');
+      expect({ logicalId, runtime: Properties.Runtime, architectures: Properties.Architectures, tracing: Properties.TracingConfig }).toEqual({
+        logicalId,
+        runtime: 'nodejs24.x',
+        architectures: ['arm64'],
+        tracing: { Mode: 'Active' },
+      });
+    }
+    for (const key of Object.keys(functions)) expect(environmentOf(key).NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  it('are each one ES module bundle (.mjs) in a zip of its own', () => {
+    for (const [key, logicalId] of Object.entries(functions)) {
+      const handler = resource(logicalId, 'AWS::Lambda::Function').Properties.Handler as string;
+      const zip = join(ROOT, '.serverless', `${key}.zip`);
+      expect(existsSync(zip)).toBe(true);
+      // Zip entries keep their names in plain text.
+      const entry = `${handler.replace(/\.handler$/, '')}.mjs`;
+      expect({ key, bundled: readFileSync(zip).includes(Buffer.from(entry)) }).toEqual({ key, bundled: true });
+    }
+  });
+});
+
+describe('IAM: one role per function, least privilege', () => {
+  it.each(Object.keys(EXPECTED_GRANTS))('%s may make exactly its own calls', (key) => {
+    expect(grantsOf(key)).toEqual([...(EXPECTED_GRANTS[key] ?? [])].sort());
+  });
+
+  it('gives every function a role of its own, used by no other function', () => {
+    const roles = Object.keys(functions).map((key) => roleOf(key).logicalId);
+    expect(new Set(roles).size).toBe(roles.length);
+    expect(roles).not.toContain('IamRoleLambdaExecution');
+  });
+
+  it('names no wildcard action, allows only, and uses the * resource only where AWS has no resource-level permission', () => {
+    for (const key of Object.keys(functions)) {
+      for (const statement of roleOf(key).statements) {
+        expect(statement.Effect).toBe('Allow');
+        expect(Object.keys(statement).sort()).toEqual(['Action', 'Effect', 'Resource', ...(statement.Condition ? ['Condition'] : [])].sort());
+        for (const action of statement.Action) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+        const resourceList = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+        if (resourceList.includes('*')) {
+          expect(resourceList).toEqual(['*']);
+          expect(statement.Action.every((action) => action.startsWith('xray:') || action === 'ec2:DescribeSecurityGroupRules')).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('writes logs only to the function’s own log group', () => {
+    for (const [key, logicalId] of Object.entries(functions)) {
+      const name = resource(logicalId, 'AWS::Lambda::Function').Properties.FunctionName as string;
+      const logs = roleOf(key).statements.filter((statement) => statement.Action.some((action) => action.startsWith('logs:')));
+      expect(logs).toHaveLength(1);
+      expect(logs[0]?.Resource).toEqual([{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${name}:*:*` }]);
+    }
+  });
+
+  it('scopes every DynamoDB permission to the table or its indexes', () => {
+    for (const key of Object.keys(functions)) {
+      for (const grant of grantsOf(key).filter((g) => g.startsWith('dynamodb:'))) expect(grant).toMatch(/ table( indexes)?$/);
+    }
+  });
+});
+
+/**
+ * The plugin's validation (asl-validator) writes the default `QueryLanguage: JSONPath` into every state of
+ * the definition it deploys; the default, spelled out or not, means the same.
+ */
+function withoutDefaultQueryLanguage(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDefaultQueryLanguage);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'QueryLanguage' && value === 'JSONPath'))
+      .map(([key, value]) => [key, withoutDefaultQueryLanguage(value)]),
+  );
+}
+
+describe('the state machine', () => {
+  it('is the ASL file, with each Lambda task pointing at a function of this stack', () => {
+    const machine = resource('AccessRequestStateMachine', 'AWS::StepFunctions::StateMachine');
+    const definitionString = machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, Json>] };
+    const [text, substitutions] = definitionString['Fn::Sub'];
+    // The plugin replaces each Fn::GetAtt with ${<hash>}, quoted or not; put the intrinsic back.
+    const json = text.replace(/"?\$\{([0-9a-f]{32})\}"?/g, (_match, key: string) => JSON.stringify(substitutions[key] ?? `unknown substitution ${key}`));
+    const deployed = withoutDefaultQueryLanguage(JSON.parse(json));
+    const source = withoutDefaultQueryLanguage(parse(readFileSync(ASL, 'utf8')));
+    expect(deployed).toEqual(source);
+
+    const targets = new Set(Object.values(substitutions).map((value) => (value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]));
+    expect(targets.size).toBeGreaterThan(0);
+    for (const target of targets) expect(Object.values(functions)).toContain(target);
+  });
+
+  it('is named and logged as configured, and only its task functions may be invoked by it', () => {
+    const machine = resource('AccessRequestStateMachine', 'AWS::StepFunctions::StateMachine');
+    expect(machine.Properties.StateMachineName).toMatch(/^cachegate-[a-z0-9-]+-access-request$/);
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect((machine.Properties.LoggingConfiguration as JsonObject).Level).toBe('ERROR');
+    expect((machine.Properties.LoggingConfiguration as JsonObject).IncludeExecutionData).toBe(false);
+
+    const statements = statementsOf(resource('AccessRequestStateMachineRole', 'AWS::IAM::Role'));
+    const invoke = statements.filter((statement) => statement.Action.includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]?.Action).toEqual(['lambda:InvokeFunction']);
+    const invoked = new Set((JSON.stringify(invoke[0]?.Resource).match(/"[A-Za-z]+LambdaFunction"/g) ?? []).map((id) => JSON.parse(id) as string));
+    const tasks = Object.values(functions).filter((logicalId) => readFileSync(ASL, 'utf8').includes(logicalId));
+    expect([...invoked].sort()).toEqual(tasks.sort());
+    expect(tasks).not.toContain('CreateRequestLambdaFunction');
+  });
+
+  it('is started by createRequest alone, and no task function refers to it (no circular dependency)', () => {
+    expect(environmentOf('createRequest').STATE_MACHINE_ARN).toEqual({ Ref: 'AccessRequestStateMachine' });
+    const text = readFileSync(ASL, 'utf8');
+    for (const [key, logicalId] of Object.entries(functions)) {
+      if (key !== 'createRequest') expect(environmentOf(key).STATE_MACHINE_ARN).toBeUndefined();
+      if (!text.includes(logicalId)) continue;
+      const role = roleOf(key).logicalId;
+      for (const id of [logicalId, role]) expect(JSON.stringify(resources[id])).not.toContain('AccessRequestStateMachine');
+    }
+  });
+});
+
+describe('the HTTP API', () => {
+  const routes = (): { key: string; authorization: Json | undefined; authorizer: Json | undefined }[] =>
+    ofType('AWS::ApiGatewayV2::Route').map(([, route]) => ({
+      key: route.Properties.RouteKey as string,
+      authorization: route.Properties.AuthorizationType,
+      authorizer: route.Properties.AuthorizerId,
+    }));
+
+  it('has the five routes', () => {
+    expect(routes().map((route) => route.key).sort()).toEqual(['GET /approvals/{token}', 'GET /requests', 'GET /requests/{id}', 'POST /approvals/{token}', 'POST /requests']);
+  });
+
+  it('puts the JWT authorizer on every /requests route', () => {
+    for (const route of routes().filter((r) => / \/requests(\/|$)/.test(r.key))) {
+      expect(route).toEqual({ key: route.key, authorization: 'JWT', authorizer: { Ref: 'HttpApiAuthorizerRequesterJwt' } });
+    }
+    const authorizer = resource('HttpApiAuthorizerRequesterJwt', 'AWS::ApiGatewayV2::Authorizer').Properties;
+    expect(authorizer.AuthorizerType).toBe('JWT');
+    expect(authorizer.IdentitySource).toEqual(['$request.header.Authorization']);
+    const jwt = authorizer.JwtConfiguration as { Issuer: string; Audience: string[] };
+    expect(jwt.Issuer).toMatch(/^https:\/\//);
+    expect(jwt.Audience).toHaveLength(1);
+  });
+
+  it('leaves the /approvals routes public (the signed link is the proof)', () => {
+    const approvals = routes().filter((r) => r.key.includes(' /approvals/'));
+    expect(approvals).toHaveLength(2);
+    for (const route of approvals) expect([route.authorization ?? 'NONE', route.authorizer]).toEqual(['NONE', undefined]);
+  });
+});
+
+describe('configuration', () => {
+  it('holds no secret value: secrets are SSM parameter names only', () => {
+    const secretLike = /(SECRET|TOKEN|KEY|PASSWORD|WEBHOOK)/;
+    for (const key of Object.keys(functions)) {
+      const env = environmentOf(key);
+      for (const name of Object.keys(env)) {
+        if (secretLike.test(name) && name !== 'SECRETS_SOURCE') expect({ key, name }).toEqual({ key, name: expect.stringMatching(/_PARAMETER$/) });
+      }
+      if (env.LINK_SIGNING_KEY_PARAMETER !== undefined) {
+        expect(env.SECRETS_SOURCE).toBe('ssm');
+        expect(env.LINK_SIGNING_KEY_PARAMETER).toMatch(/^\/cachegate\/[a-z0-9-]+\/link-signing-key$/);
+      }
+    }
+    const text = readFileSync(TEMPLATE, 'utf8');
+    expect(text).not.toMatch(/xox[abpr]-|hooks\.slack\.com\/services|\{\{resolve:ssm-secure|BEGIN [A-Z ]*PRIVATE KEY/);
+    expect(text).not.toMatch(/"(LINK_SIGNING_KEY|SLACK_SIGNING_SECRET|SLACK_BOT_TOKEN|SLACK_WEBHOOK_URL)"/);
+  });
+
+  it('gives the secrets and email settings to the functions that use them, and only to those', () => {
+    for (const key of Object.keys(functions)) {
+      const env = environmentOf(key);
+      const grants = grantsOf(key);
+      expect({ key, secrets: env.LINK_SIGNING_KEY_PARAMETER !== undefined }).toEqual({ key, secrets: grants.includes(SECRET) });
+      expect({ key, email: env.EMAIL_TRANSPORT === 'ses' && typeof env.EMAIL_FROM === 'string' }).toEqual({ key, email: grants.some((g) => g.startsWith('ses:')) });
+    }
+  });
+
+  it('passes the approval policy file to createRequest as JSON text that the policy parser accepts', () => {
+    const policy = environmentOf('createRequest').APPROVAL_POLICY;
+    expect(typeof policy).toBe('string');
+    expect(JSON.parse(policy as string)).toEqual(JSON.parse(readFileSync(join(ROOT, 'config/approval-policy.json'), 'utf8')));
+    expect(() => parseApprovalPolicy(policy as string)).not.toThrow();
+    for (const key of Object.keys(functions).filter((k) => k !== 'createRequest')) expect(environmentOf(key).APPROVAL_POLICY).toBeUndefined();
+  });
+
+  it('keeps every function’s environment within Lambda’s 4 KB', () => {
+    for (const key of Object.keys(functions)) {
+      const size = Object.entries(environmentOf(key)).reduce((total, [name, value]) => total + name.length + JSON.stringify(value).length, 0);
+      expect({ key, withinLimit: size < 4096 }).toEqual({ key, withinLimit: true });
+    }
+  });
+});
+
+describe('the table', () => {
+  it('has the keys and indexes of functions/adapters/table-schema.ts, on demand, with PITR and TTL', () => {
+    const table = resource('RequestsTable', 'AWS::DynamoDB::Table').Properties;
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    const schema = JSON.parse(JSON.stringify(TABLE_SCHEMA)) as JsonObject;
+    expect({ AttributeDefinitions: table.AttributeDefinitions, KeySchema: table.KeySchema, GlobalSecondaryIndexes: table.GlobalSecondaryIndexes }).toEqual(schema);
+  });
+});
+
+describe('alarms', () => {
+  const alarms = (): JsonObject[] => ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+  const dimensionValues = (metric: JsonObject): Json[] => ((metric.Dimensions ?? []) as JsonObject[]).map((dimension) => dimension.Value ?? null);
+  /** Single-metric alarms and each metric of a metric-math alarm, as { namespace, name, dimension values }. */
+  const metricsOf = (alarm: JsonObject): { namespace: Json; name: Json; dimensions: Json[] }[] => {
+    if (alarm.MetricName !== undefined) return [{ namespace: alarm.Namespace ?? null, name: alarm.MetricName, dimensions: dimensionValues(alarm) }];
+    return ((alarm.Metrics ?? []) as JsonObject[])
+      .filter((query) => query.MetricStat !== undefined)
+      .map((query) => {
+        const metric = (query.MetricStat as JsonObject).Metric as JsonObject;
+        return { namespace: metric.Namespace ?? null, name: metric.MetricName ?? null, dimensions: dimensionValues(metric) };
+      });
+  };
+
+  it('notify the AlarmTopic SNS topic', () => {
+    resource('AlarmTopic', 'AWS::SNS::Topic');
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
+  it.each(['ExecutionsFailed', 'ExecutionsTimedOut'])('watch the state machine: %s', (name) => {
+    const watching = alarms().filter((alarm) =>
+      metricsOf(alarm).some((m) => m.namespace === 'AWS/States' && m.name === name && JSON.stringify(m.dimensions) === JSON.stringify([{ Ref: 'AccessRequestStateMachine' }])),
+    );
+    expect(watching).toHaveLength(1);
+  });
+
+  it.each(['Errors', 'Throttles'])('watch every function: %s', (name) => {
+    const watched = alarms()
+      .flatMap(metricsOf)
+      .filter((m) => m.namespace === 'AWS/Lambda' && m.name === name)
+      .flatMap((m) => m.dimensions);
+    expect(watched.map((value) => (value as { Ref: string }).Ref).sort()).toEqual(Object.values(functions).sort());
+  });
+
+  it('stay within CloudWatch’s 10 metrics per metric-math alarm, summing them', () => {
+    for (const alarm of alarms().filter((a) => a.Metrics !== undefined)) {
+      const queries = alarm.Metrics as JsonObject[];
+      expect(queries.filter((query) => query.MetricStat !== undefined).length).toBeLessThanOrEqual(10);
+      expect(queries.filter((query) => query.ReturnData === true)).toEqual([expect.objectContaining({ Expression: 'SUM(METRICS())' })]);
+    }
+  });
+});
+
+describe('outputs', () => {
+  it('give the API URL and the state machine ARN', () => {
+    expect(template.Outputs.HttpApiUrl).toBeDefined();
+    expect(template.Outputs.StateMachineArn?.Value).toEqual({ Ref: 'AccessRequestStateMachine' });
+  });
+});
