@@ -1,4 +1,7 @@
 /** `npm run bench`: every benchmark, one after the other; each prints its own figures. */
+import { benchBundles } from './bundles.js';
 import { benchWorkflowLatency } from './workflow-latency.js';
 
 await benchWorkflowLatency();
+console.log('');
+await benchBundles();

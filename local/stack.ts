@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { signSlackRequest } from '../functions/domain/slack-signature.js';
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws-emulator/server.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } from './http-gateway.js';
@@ -68,6 +69,11 @@ export interface LocalStackOptions {
   grant?: { firstCheckSeconds?: number; pollIntervalMs?: number; pollWindowMs?: number; recheckSeconds?: number; verifyTimeoutSeconds?: number };
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   onStateChange?: (change: StateChange) => void;
+  /**
+   * Slack, against the built-in Slack sink (default: app mode, channel C0APPROVALS, a random signing secret
+   * and a local bot token). `users`: Slack user id → email, for users.info.
+   */
+  slack?: { mode: 'app' | 'webhook' | 'off'; channel?: string; directMessages?: boolean; signingSecret?: string; botToken?: string; users?: Record<string, string> };
 }
 
 export interface LocalStack {
@@ -79,6 +85,8 @@ export interface LocalStack {
   authorizer: LocalAuthorizer;
   /** Bearer tokens of the demo users. */
   tokens: Record<string, string>;
+  /** A Slack interaction request (form body `payload=<json>`) signed as Slack signs it, for POST /slack/interactions. */
+  signSlackClick(payload: object, options?: { timestamp?: number }): { body: string; headers: Record<string, string> };
   stop(): Promise<void>;
 }
 
@@ -111,7 +119,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const tableName = 'cachegate-local';
   const dynamo: LocalDynamo = await startDynamo(tableName);
   const outbox = new Outbox();
-  const slack = new SlackSink({ outbox });
+  const slackMode = options.slack?.mode ?? 'app';
+  const slackSigningSecret = options.slack?.signingSecret ?? randomBytes(16).toString('hex');
+  const slackBotToken = options.slack?.botToken ?? 'xoxb-local-cachegate';
+  const slack = new SlackSink({ outbox, botToken: slackBotToken, ...(options.slack?.users ? { users: options.slack.users } : {}) });
   const authorizer = new LocalAuthorizer();
 
   let routes: Route[] = [];
@@ -174,6 +185,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     GRANT_RECHECK_SECONDS: options.grant?.recheckSeconds?.toString(),
     GRANT_VERIFY_TIMEOUT_SECONDS: options.grant?.verifyTimeoutSeconds?.toString(),
     LOG_LEVEL: options.logLevel ?? 'warn',
+    // Slack: the sink is mounted on this server (its Web API under /api/, webhooks under /webhook/).
+    SLACK_MODE: slackMode,
+    SLACK_CHANNEL: slackMode === 'app' ? options.slack?.channel ?? 'C0APPROVALS' : undefined,
+    SLACK_DIRECT_MESSAGES: options.slack?.directMessages ? 'true' : undefined,
+    SLACK_API_URL: url,
+    SLACK_SIGNING_SECRET: slackSigningSecret,
+    SLACK_BOT_TOKEN: slackMode === 'app' ? slackBotToken : undefined,
+    SLACK_WEBHOOK_URL: slackMode === 'webhook' ? `${url}/webhook/T0LOCAL/B0LOCAL/local` : undefined,
   });
 
   // Handlers read their configuration when loaded: the Step Functions endpoint must exist first.
@@ -209,6 +228,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stepFunctions,
     authorizer,
     tokens,
+    signSlackClick(payload, { timestamp = Math.floor(Date.now() / 1000) } = {}) {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      return {
+        body,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': String(timestamp),
+          'x-slack-signature': signSlackRequest(slackSigningSecret, timestamp, body),
+        },
+      };
+    },
     async stop() {
       await new Promise<void>((resolveClose) => {
         server.closeAllConnections();

@@ -50,6 +50,8 @@ export interface AccessRequestRecord {
   grantChecks?: number;
   failureReason?: string;
   idempotencyKey?: string;
+  /** The approval request's message in the approvals channel (Slack app mode), updated as the request moves on. */
+  slackMessage?: { channel: string; ts: string };
   history: HistoryEvent[];
 }
 
@@ -141,6 +143,9 @@ export function nextApprovalStep(request: AccessRequestRecord, now: Date): WaitS
     if (now.getTime() >= Date.parse(request.escalateAt)) kind = kind === 'wait' ? 'escalate' : kind;
     else pending.push(Date.parse(request.escalateAt));
   }
+  // An action that is due now is not waited past: whoever cannot act on it here (the first wait, or the
+  // wait after another action, e.g. a reminder and an escalation due together) comes back at once.
+  if (kind !== 'wait') return { kind, waitSeconds: 1 };
   const next = Math.min(...pending.filter((t) => t > now.getTime()));
   return { kind, waitSeconds: Math.max(1, Math.ceil((next - now.getTime()) / 1000)) };
 }

@@ -46,7 +46,8 @@ function requireMatch(
   problems: FieldProblem[],
 ): string | undefined {
   if (value === undefined) {
-    problems.push({ field, message: 'is required' });
+    // Present but not a string was already reported by text(): not "required" on top of it.
+    if (!problems.some((problem) => problem.field === field)) problems.push({ field, message: 'is required' });
     return undefined;
   }
   if (!pattern.test(value)) {

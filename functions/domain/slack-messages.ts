@@ -27,7 +27,7 @@ export interface SlackText {
 
 export interface SlackButton {
   type: 'button';
-  action_id: 'approve' | 'deny';
+  action_id: 'approve' | 'deny' | 'open-request';
   text: { type: 'plain_text'; text: string };
   style: 'primary' | 'danger';
   value?: string;
@@ -152,6 +152,54 @@ export function approvalMessage(view: RequestView, buttons: ApprovalButtons): Sl
   ];
   const text = `Approval needed: ${who} asks for access to ${escapeSlack(oneLine(view.targetSummary, 160))} (${escapeSlack(oneLine(view.id, 64))})`;
   return { text, blocks };
+}
+
+/**
+ * The approval request for an incoming webhook's channel (SLACK_MODE=webhook). A webhook message is one
+ * message for everybody in the channel, and an approval link is a personal, signed, single-use credential
+ * bound to one approver: a channel message carrying "Review as bob@…" links would let anyone who can read
+ * the channel decide as bob. So the channel learns that a decision is needed and who was asked, its one
+ * button opens the request's page (no token), and each approver decides from the link emailed to them.
+ */
+export function webhookApprovalNotice(view: RequestView, approvers: string[]): SlackMessage {
+  const who = escapeSlack(oneLine(view.requester, 80));
+  const asked = approvers.map((a) => escapeSlack(oneLine(a, 80))).join(', ');
+  const requestPage = safeHttpUrl(view.requestUrl);
+  const blocks: SlackBlock[] = [
+    ...requestBlocks(view, `:lock: *${who}* is asking for cache access.`, { deadline: true }),
+    {
+      type: 'section',
+      block_id: 'how-to-decide',
+      text: { type: 'mrkdwn', text: clip(`:email: ${asked ? `${asked}: ` : ''}your personal approval links were emailed to you. Decide from there.`, SECTION_TEXT_LIMIT) },
+    },
+    ...(requestPage
+      ? [
+          {
+            type: 'actions',
+            block_id: 'links',
+            elements: [
+              {
+                type: 'button',
+                action_id: 'open-request',
+                text: { type: 'plain_text', text: 'View request' },
+                style: 'primary',
+                url: requestPage,
+                accessibility_label: 'Open the request page',
+              },
+            ],
+          } satisfies SlackBlock,
+        ]
+      : []),
+    contextBlock(view),
+  ];
+  const text = `Approval needed: ${who} asks for access to ${escapeSlack(oneLine(view.targetSummary, 160))} (${escapeSlack(oneLine(view.id, 64))}); approvers were emailed their links`;
+  return { text, blocks };
+}
+
+/** A thread reply when one approval of several is in: who, and how many are still needed. */
+export function approvalRecordedReply(view: RequestView, approver: string, approvals: number, needed: number): SlackMessage {
+  const line = `:ballot_box_with_check: ${person(approver)} approved (${approvals} of ${needed} approvals).`;
+  return { text: fallback(line, view), blocks: [{ type: 'section', block_id: 'update', text: { type: 'mrkdwn', text: line } }] };
 }
 
 /** The status a request is in, as the event that put it there (for outcome lines). */

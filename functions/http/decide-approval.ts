@@ -1,6 +1,6 @@
 /** POST /approvals/{token}: decision=approve|deny (+ comment). Uses the link once; resumes the workflow. */
 import { ValidationError } from '../errors.js';
-import { requireSecret } from '../secrets.js';
+import { requireSecret, SLACK_NOTIFY_SECRETS } from '../secrets.js';
 import { COMMENT_MAX_LENGTH, decideByLink } from '../services/decide-request.js';
 import { publicRequest } from '../services/view-request.js';
 import { decisionPage, linkErrorPage } from './approval-pages.js';
@@ -26,5 +26,5 @@ export const handler = httpRoute(
     if (wantsJson(event)) return json(200, { outcome: result.outcome, request: publicRequest(result.request) });
     return html(200, decisionPage(result.request, result.outcome, result.approver));
   },
-  { errorPage: linkErrorPage, secrets: ['linkSigningKey'] },
+  { errorPage: linkErrorPage, secrets: ['linkSigningKey', ...SLACK_NOTIFY_SECRETS] },
 );

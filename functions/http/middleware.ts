@@ -12,7 +12,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { HttpError } from '../errors.js';
 import { logger } from '../logger.js';
-import { secretsMiddleware, type SecretName } from '../secrets.js';
+import { secretsMiddleware, withInvocationSecrets, type SecretName } from '../secrets.js';
 
 /** API Gateway HTTP API (payload 2.0) event; `authorizer` is present on JWT-protected routes. */
 export type HttpEvent = APIGatewayProxyEventV2 & {
@@ -76,5 +76,6 @@ export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders());
   if (options.secrets) handler.use(secretsMiddleware(options.secrets));
-  return handler.handler(route);
+  // The secrets on the context also reach code far from the route (notifications): secrets.ts, ambientSecret.
+  return handler.handler((event, context) => withInvocationSecrets(context, () => route(event, context)));
 }

@@ -9,6 +9,7 @@ import { currentApprovers, type AccessRequestRecord } from '../domain/request-li
 import { emailSender } from '../adapters/email.js';
 import { logger } from '../logger.js';
 import { requestUrl } from './request-url.js';
+import { notifySlack } from './slack-notify.js';
 
 export interface NotifyOptions {
   /** Per-approver approval page URLs (approval-requested, reminder, escalated). */
@@ -71,5 +72,6 @@ export async function notifyPeople(event: NotificationEvent, request: AccessRequ
       logger.error('email notification failed', { requestId: request.id, event, recipient, error });
     }
   });
-  await Promise.all(sends);
+  // Slack alongside email, never instead of it: notifySlack logs and swallows its own failures.
+  await Promise.all([...sends, notifySlack(event, request, requestView)]);
 }

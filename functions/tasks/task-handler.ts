@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger } from '../logger.js';
-import { secretsMiddleware, type SecretName } from '../secrets.js';
+import { secretsMiddleware, withInvocationSecrets, type SecretName } from '../secrets.js';
 
 export interface TaskInput {
   requestId: string;
@@ -26,5 +26,6 @@ export function taskHandler<TInput extends TaskInput, TResult>(
     },
   });
   if (options.secrets) handler.use(secretsMiddleware(options.secrets));
-  return handler.handler(task);
+  // The secrets on the context also reach code far from the task (notifications): secrets.ts, ambientSecret.
+  return handler.handler((input, context) => withInvocationSecrets(context, () => task(input, context)));
 }

@@ -121,6 +121,13 @@ function describeResource(value: Json, env: Record<string, Json>): string {
   const [, service, rest] = arn;
   if (service === 'states' && rest === `stateMachine:${stateMachineName()}`) return 'state machine';
   if (service === 'ssm' && env.LINK_SIGNING_KEY_PARAMETER !== undefined && rest === `parameter${String(env.LINK_SIGNING_KEY_PARAMETER)}`) return 'link-signing-key parameter';
+  for (const [variable, name] of [
+    ['SLACK_BOT_TOKEN_PARAMETER', 'slack-bot-token parameter'],
+    ['SLACK_WEBHOOK_URL_PARAMETER', 'slack-webhook-url parameter'],
+    ['SLACK_SIGNING_SECRET_PARAMETER', 'slack-signing-secret parameter'],
+  ] as const) {
+    if (service === 'ssm' && env[variable] !== undefined && rest === `parameter${String(env[variable])}`) return name;
+  }
   if (service === 'ses' && rest === `identity/${String(env.EMAIL_FROM)}`) return 'sender identity';
   if (service === 'ses' && rest === `identity/domain of ${String(env.EMAIL_FROM)}`) return 'sender domain identity';
   return `${service}:${rest}`;
@@ -147,6 +154,7 @@ const dynamo = (...actions: string[]): string[] => actions.map((action) => `dyna
 const SECRET = 'ssm:GetParameters link-signing-key parameter';
 const EMAIL = ['ses:SendEmail sender domain identity', 'ses:SendEmail sender identity'];
 const RESUME = 'states:SendTaskSuccess state machine';
+const SLACK = ['ssm:GetParameters slack-bot-token parameter', 'ssm:GetParameters slack-webhook-url parameter'];
 const CACHE_GROUPS = 'elasticache:securitygroup:*';
 const EC2_GROUPS = ['ec2:security-group/*', 'ec2:security-group-rule/*'];
 const DESCRIBE_RULES = 'ec2:DescribeSecurityGroupRules *';
@@ -163,10 +171,11 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   getRequest: dynamo('GetItem'),
   listRequests: ['dynamodb:Query table indexes'],
   showApproval: [...dynamo('GetItem'), SECRET],
-  decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME, ...EMAIL],
+  decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME, ...EMAIL, ...SLACK],
+  slackInteractions: [...dynamo('GetItem', 'UpdateItem'), 'ssm:GetParameters slack-signing-secret parameter', RESUME, ...EMAIL, ...SLACK],
   recordRequest: dynamo('UpdateItem'),
-  waitForApproval: [...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'), SECRET, RESUME, ...EMAIL],
-  remindApprovers: [...dynamo('GetItem', 'UpdateItem', 'BatchWriteItem'), SECRET, ...EMAIL],
+  waitForApproval: [...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'), SECRET, RESUME, ...EMAIL, ...SLACK],
+  remindApprovers: [...dynamo('GetItem', 'UpdateItem', 'BatchWriteItem'), SECRET, ...EMAIL, ...SLACK],
   grantIngress: [
     ...dynamo('GetItem', 'UpdateItem'),
     `elasticache:AuthorizeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
@@ -180,7 +189,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     `elasticache:RevokeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
     ...EC2_GROUPS.map((groups) => `ec2:RevokeSecurityGroupIngress ${groups}`),
   ],
-  finishRequest: [...dynamo('GetItem', 'UpdateItem', 'DeleteItem'), ...EMAIL],
+  finishRequest: [...dynamo('GetItem', 'UpdateItem', 'DeleteItem'), ...EMAIL, ...SLACK],
 };
 
 describe('functions', () => {
@@ -323,8 +332,15 @@ describe('the HTTP API', () => {
       authorizer: route.Properties.AuthorizerId,
     }));
 
-  it('has the five routes', () => {
-    expect(routes().map((route) => route.key).sort()).toEqual(['GET /approvals/{token}', 'GET /requests', 'GET /requests/{id}', 'POST /approvals/{token}', 'POST /requests']);
+  it('has the six routes', () => {
+    expect(routes().map((route) => route.key).sort()).toEqual([
+      'GET /approvals/{token}',
+      'GET /requests',
+      'GET /requests/{id}',
+      'POST /approvals/{token}',
+      'POST /requests',
+      'POST /slack/interactions',
+    ]);
   });
 
   it('puts the JWT authorizer on every /requests route', () => {
@@ -339,9 +355,9 @@ describe('the HTTP API', () => {
     expect(jwt.Audience).toHaveLength(1);
   });
 
-  it('leaves the /approvals routes public (the signed link is the proof)', () => {
-    const approvals = routes().filter((r) => r.key.includes(' /approvals/'));
-    expect(approvals).toHaveLength(2);
+  it('leaves the /approvals and /slack routes public (the signed link, Slack’s signature are the proof)', () => {
+    const approvals = routes().filter((r) => r.key.includes(' /approvals/') || r.key.includes(' /slack/'));
+    expect(approvals).toHaveLength(3);
     for (const route of approvals) expect([route.authorization ?? 'NONE', route.authorizer]).toEqual(['NONE', undefined]);
   });
 });
@@ -373,12 +389,13 @@ describe('configuration', () => {
     }
   });
 
-  it('passes the approval policy file to createRequest as JSON text that the policy parser accepts', () => {
+  it('passes the approval policy file to createRequest and slackInteractions as JSON text that the policy parser accepts', () => {
     const policy = environmentOf('createRequest').APPROVAL_POLICY;
     expect(typeof policy).toBe('string');
     expect(JSON.parse(policy as string)).toEqual(JSON.parse(readFileSync(join(ROOT, 'config/approval-policy.json'), 'utf8')));
     expect(() => parseApprovalPolicy(policy as string)).not.toThrow();
-    for (const key of Object.keys(functions).filter((k) => k !== 'createRequest')) expect(environmentOf(key).APPROVAL_POLICY).toBeUndefined();
+    expect(environmentOf('slackInteractions').APPROVAL_POLICY).toBe(policy);
+    for (const key of Object.keys(functions).filter((k) => k !== 'createRequest' && k !== 'slackInteractions')) expect(environmentOf(key).APPROVAL_POLICY).toBeUndefined();
   });
 
   it('keeps every function’s environment within Lambda’s 4 KB', () => {
@@ -433,6 +450,22 @@ describe('alarms', () => {
       .filter((m) => m.namespace === 'AWS/Lambda' && m.name === name)
       .flatMap((m) => m.dimensions);
     expect(watched.map((value) => (value as { Ref: string }).Ref).sort()).toEqual(Object.values(functions).sort());
+  });
+
+  it('count failed notifications in every function that sends email, and alarm on them', () => {
+    const notifying = Object.values(functions).filter((logicalId) => {
+      const variables = ((resources[logicalId]?.Properties.Environment as JsonObject | undefined)?.Variables ?? {}) as JsonObject;
+      return variables.EMAIL_TRANSPORT !== undefined;
+    });
+    expect(notifying.length).toBeGreaterThan(0);
+    const filtered = ofType('AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
+    for (const logicalId of notifying) {
+      const logGroup = logicalId.replace(/LambdaFunction$/, 'LogGroup');
+      const filter = filtered.find((f) => JSON.stringify(f.LogGroupName) === JSON.stringify({ Ref: logGroup }));
+      expect(filter?.FilterPattern).toContain('notification failed');
+      expect(JSON.stringify(filter?.MetricTransformations)).toContain('NotificationFailures');
+    }
+    expect(alarms().flatMap(metricsOf).some((m) => m.name === 'NotificationFailures')).toBe(true);
   });
 
   it('stay within CloudWatch’s 10 metrics per metric-math alarm, summing them', () => {
