@@ -27,6 +27,7 @@ interface EsbuildSettings {
   target?: string;
   mainFields?: string[];
   banner?: { js: string };
+  exclude?: string[];
 }
 
 function median(values: number[]): number {
@@ -56,7 +57,7 @@ export async function benchBundles(): Promise<void> {
       const entry = `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`;
       const common = { entryPoints: [entry], bundle: true, platform: 'node' as const, format: 'esm' as const, target: settings.target ?? 'node24', logLevel: 'silent' as const };
       const bundled = join(out, `${name}.mjs`);
-      await build({ ...common, outfile: bundled, minify: settings.minify ?? true, ...(settings.mainFields ? { mainFields: settings.mainFields } : {}), ...(settings.banner ? { banner: settings.banner } : {}) });
+      await build({ ...common, outfile: bundled, minify: settings.minify ?? true, external: settings.exclude ?? [], ...(settings.mainFields ? { mainFields: settings.mainFields } : {}), ...(settings.banner ? { banner: settings.banner } : {}) });
       // The same handler, its own code compiled, every dependency loaded from node_modules.
       const unbundled = join(process.cwd(), `.bench-${name}.mjs`);
       await build({ ...common, outfile: unbundled, packages: 'external' });

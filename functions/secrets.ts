@@ -1,13 +1,10 @@
 /**
- * Secrets reach handlers through the middy context. In AWS they are SSM Parameter Store SecureStrings,
+ * Secrets reach handlers through the middy context (loaded by secrets-middleware.ts). In AWS they are SSM Parameter Store SecureStrings,
  * fetched at cold start and cached by @middy/ssm (never in environment variables or the template);
  * locally (SECRETS_SOURCE=env) they come from the environment of the local stack.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { MiddlewareObj } from '@middy/core';
-import ssm from '@middy/ssm';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { awsConfig, secretsConfig, slackConfig, type SlackMode } from './config.js';
+import { secretsConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
 export type SecretName = 'linkSigningKey' | 'slackSigningSecret' | 'slackBotToken' | 'slackWebhookUrl';
@@ -16,7 +13,7 @@ export type SecretsContext = Partial<Record<SecretName, string>>;
 /** What every function that notifies needs for Slack (only those configured are loaded). */
 export const SLACK_NOTIFY_SECRETS: readonly SecretName[] = ['slackBotToken', 'slackWebhookUrl'];
 
-const PARAMETER_VARIABLES: Record<SecretName, string> = {
+export const PARAMETER_VARIABLES: Record<SecretName, string> = {
   linkSigningKey: 'LINK_SIGNING_KEY_PARAMETER',
   slackSigningSecret: 'SLACK_SIGNING_SECRET_PARAMETER',
   slackBotToken: 'SLACK_BOT_TOKEN_PARAMETER',
@@ -28,48 +25,6 @@ const VALUE_VARIABLES: Record<SecretName, string> = {
   slackBotToken: 'SLACK_BOT_TOKEN',
   slackWebhookUrl: 'SLACK_WEBHOOK_URL',
 };
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- middy's middleware generics vary per handler
-type AnyMiddleware = MiddlewareObj<any, any, Error, any>;
-
-/** Slack's secrets are read only in the Slack mode that uses them, so no parameter need exist when it is off. */
-function usedInSlackMode(name: SecretName, mode: SlackMode): boolean {
-  if (name === 'slackBotToken') return mode === 'app';
-  if (name === 'slackWebhookUrl') return mode === 'webhook';
-  // A webhook setup may still have an app with interactivity on (link-button clicks are acknowledged).
-  if (name === 'slackSigningSecret') return mode !== 'off';
-  return true;
-}
-
-/** A middleware that puts the named secrets on the context (only those that are configured and used). */
-export function secretsMiddleware(requested: readonly SecretName[]): AnyMiddleware {
-  const config = secretsConfig();
-  const slackMode = slackConfig().mode;
-  const names = requested.filter((name) => usedInSlackMode(name, slackMode));
-  if (config.source === 'env') {
-    return {
-      before: (request) => {
-        for (const name of names) {
-          const value = config.values[name];
-          if (value !== undefined) (request.context as SecretsContext)[name] = value;
-        }
-      },
-    };
-  }
-  const fetchData: Record<string, string> = {};
-  for (const name of names) {
-    const parameter = config.parameters[name];
-    if (parameter !== undefined) fetchData[name] = parameter;
-  }
-  const { region, endpoints } = awsConfig();
-  return ssm({
-    AwsClient: SSMClient,
-    awsClientOptions: { region, endpoint: endpoints.ssm },
-    fetchData,
-    setToContext: true,
-    cacheExpiry: 15 * 60 * 1000,
-  }) as AnyMiddleware;
-}
 
 /** A secret from the context; a clear error naming the variable to set if it is not configured. */
 export function requireSecret(context: object, name: SecretName): string {

@@ -9,7 +9,7 @@
  * SDK names (MessageRejected, SendingPausedException, …); the SDK already retried throttling.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { awsConfig, emailConfig, type EmailConfig } from '../config.js';
 import { CachegateError } from '../errors.js';
 
@@ -81,7 +81,8 @@ function smtpSender(config: EmailConfig): EmailSender {
   return {
     async send(msg) {
       checkMessage(msg);
-      transport ??= nodemailer.createTransport(smtpUrl);
+      // Loaded on first use: SMTP is for self-hosted runs; the Lambda bundles leave nodemailer out (serverless.yml).
+      transport ??= (await import('nodemailer')).default.createTransport(smtpUrl);
       await transport.sendMail({
         from: config.from,
         to: msg.to,

@@ -1,6 +1,7 @@
 /** POST /approvals/{token}: decision=approve|deny (+ comment). Uses the link once; resumes the workflow. */
 import { ValidationError } from '../errors.js';
 import { requireSecret, SLACK_NOTIFY_SECRETS } from '../secrets.js';
+import { secretsMiddleware } from '../secrets-middleware.js';
 import { COMMENT_MAX_LENGTH, decideByLink } from '../services/decide-request.js';
 import { publicRequest } from '../services/view-request.js';
 import { decisionPage, linkErrorPage } from './approval-pages.js';
@@ -26,5 +27,5 @@ export const handler = httpRoute(
     if (wantsJson(event)) return json(200, { outcome: result.outcome, request: publicRequest(result.request) });
     return html(200, decisionPage(result.request, result.outcome, result.approver));
   },
-  { errorPage: linkErrorPage, secrets: ['linkSigningKey', ...SLACK_NOTIFY_SECRETS] },
+  { errorPage: linkErrorPage, use: [secretsMiddleware(['linkSigningKey', ...SLACK_NOTIFY_SECRETS])] },
 );

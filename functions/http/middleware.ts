@@ -12,7 +12,8 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { HttpError } from '../errors.js';
 import { logger } from '../logger.js';
-import { secretsMiddleware, withInvocationSecrets, type SecretName } from '../secrets.js';
+import type { AnyMiddleware } from '../secrets-middleware.js';
+import { withInvocationSecrets } from '../secrets.js';
 
 /** API Gateway HTTP API (payload 2.0) event; `authorizer` is present on JWT-protected routes. */
 export type HttpEvent = APIGatewayProxyEventV2 & {
@@ -46,7 +47,8 @@ export function html(statusCode: number, page: string): HttpResult {
 export interface RouteOptions {
   /** How errors are shown: a JSON body, or a page rendered by `errorPage`. */
   errorPage?: (error: HttpError, event: HttpEvent) => string | undefined;
-  secrets?: readonly SecretName[];
+  /** More middlewares, after the common ones (e.g. secretsMiddleware). */
+  use?: readonly AnyMiddleware[];
 }
 
 export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
@@ -75,7 +77,7 @@ export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
     })
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders());
-  if (options.secrets) handler.use(secretsMiddleware(options.secrets));
+  for (const middleware of options.use ?? []) handler.use(middleware);
   // The secrets on the context also reach code far from the route (notifications): secrets.ts, ambientSecret.
   return handler.handler((event, context) => withInvocationSecrets(context, () => route(event, context)));
 }

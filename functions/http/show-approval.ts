@@ -3,6 +3,7 @@
  * GET may never decide anything.
  */
 import { requireSecret } from '../secrets.js';
+import { secretsMiddleware } from '../secrets-middleware.js';
 import { openLink } from '../services/decide-request.js';
 import { linkErrorPage, reviewPage } from './approval-pages.js';
 import { html, httpRoute } from './middleware.js';
@@ -12,5 +13,5 @@ export const handler = httpRoute(
     const opened = await openLink(requireSecret(context, 'linkSigningKey'), event.pathParameters?.token ?? '', new Date());
     return html(200, reviewPage(opened.request, opened.approver));
   },
-  { errorPage: linkErrorPage, secrets: ['linkSigningKey'] },
+  { errorPage: linkErrorPage, use: [secretsMiddleware(['linkSigningKey'])] },
 );

@@ -9,6 +9,7 @@ import { verifySlackSignature } from '../domain/slack-signature.js';
 import { HttpError } from '../errors.js';
 import { logger } from '../logger.js';
 import { requireSecret, SLACK_NOTIFY_SECRETS } from '../secrets.js';
+import { secretsMiddleware } from '../secrets-middleware.js';
 import { handleSlackClick, parseSlackClick } from '../services/slack-approvals.js';
 import { httpRoute, type HttpEvent, type HttpResult } from './middleware.js';
 
@@ -43,5 +44,5 @@ export const handler = httpRoute(
     if (click) await handleSlackClick(click, new Date());
     return empty(200);
   },
-  { secrets: ['slackSigningSecret', ...SLACK_NOTIFY_SECRETS] },
+  { use: [secretsMiddleware(['slackSigningSecret', ...SLACK_NOTIFY_SECRETS])] },
 );

@@ -6,7 +6,8 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger } from '../logger.js';
-import { secretsMiddleware, withInvocationSecrets, type SecretName } from '../secrets.js';
+import type { AnyMiddleware } from '../secrets-middleware.js';
+import { withInvocationSecrets } from '../secrets.js';
 
 export interface TaskInput {
   requestId: string;
@@ -14,7 +15,7 @@ export interface TaskInput {
 
 export function taskHandler<TInput extends TaskInput, TResult>(
   task: (input: TInput, context: Context) => Promise<TResult>,
-  options: { secrets?: readonly SecretName[] } = {},
+  options: { use?: readonly AnyMiddleware[] } = {},
 ) {
   const handler = middy<TInput, TResult>().use({
     before: (request) => {
@@ -25,7 +26,7 @@ export function taskHandler<TInput extends TaskInput, TResult>(
       logger.warn('task failed', { error: request.error });
     },
   });
-  if (options.secrets) handler.use(secretsMiddleware(options.secrets));
+  for (const middleware of options.use ?? []) handler.use(middleware);
   // The secrets on the context also reach code far from the task (notifications): secrets.ts, ambientSecret.
   return handler.handler((input, context) => withInvocationSecrets(context, () => task(input, context)));
 }
