@@ -1,8 +1,8 @@
 /**
- * Step Functions: start an access request's execution, and resume its approval wait. The execution name
+ * Step Functions: start an access request's execution, and resume (or fail) its approval wait. The execution name
  * is the request id, so a retried start cannot run the workflow twice.
  */
-import { ExecutionAlreadyExists, SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { awsConfig, workflowConfig } from '../config.js';
 
 const { region, endpoints } = awsConfig();
@@ -13,6 +13,17 @@ export interface WorkflowInput {
 }
 
 export type ResumeResult = 'resumed' | 'already-closed';
+
+async function closedIsFine(send: () => Promise<unknown>): Promise<ResumeResult> {
+  try {
+    await send();
+    return 'resumed';
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist') return 'already-closed';
+    throw error;
+  }
+}
 
 export const workflow = {
   async start(input: WorkflowInput): Promise<void> {
@@ -32,13 +43,11 @@ export const workflow = {
    * already (decided, expired, or cancelled): not a failure of this call.
    */
   async resume(taskToken: string, output: unknown): Promise<ResumeResult> {
-    try {
-      await client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
-      return 'resumed';
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TaskTimedOut' || name === 'TaskDoesNotExist') return 'already-closed';
-      throw error;
-    }
+    return closedIsFine(() => client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
+  },
+
+  /** Ends the approval wait with a named error (the state machine's Catch routes it, e.g. RequestCancelled). */
+  async fail(taskToken: string, error: string, cause: string): Promise<ResumeResult> {
+    return closedIsFine(() => client.send(new SendTaskFailureCommand({ taskToken, error, cause })));
   },
 };

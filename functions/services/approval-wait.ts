@@ -11,6 +11,7 @@ import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
+import { CANCELLED_ERROR } from './cancel-request.js';
 import { notifyPeople } from './notify.js';
 
 export interface ApprovalTiming {
@@ -70,6 +71,10 @@ export async function beginApprovalWait(input: { requestId: string; taskToken: s
   // could not resume the old token: resume with this one.
   if (request.status === 'APPROVED' || request.status === 'DENIED') {
     await workflow.resume(taskToken, { outcome: request.status === 'APPROVED' ? 'approve' : 'deny', decidedBy: request.decidedBy });
+    return;
+  }
+  if (request.status === 'CANCELLED') {
+    await workflow.fail(taskToken, CANCELLED_ERROR, 'Cancelled while no approval wait was open');
     return;
   }
   if (request.history.some((event) => event.event === 'approval requested')) return;

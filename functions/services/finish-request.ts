@@ -8,9 +8,9 @@ import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
 import { notifyPeople } from './notify.js';
 
-export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'DENIED' | 'EXPIRED' | 'FAILED'>;
+export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'DENIED' | 'EXPIRED' | 'FAILED' | 'CANCELLED'>;
 
-const EVENTS = { ACTIVE: 'granted', DENIED: 'denied', EXPIRED: 'expired', FAILED: 'failed' } as const;
+const EVENTS = { ACTIVE: 'granted', DENIED: 'denied', EXPIRED: 'expired', FAILED: 'failed', CANCELLED: 'cancelled' } as const;
 
 /** A person-readable reason from the state the failure path carried ($.error, $.check, $.cleanupError). */
 export function failureReason(state: unknown): string {
@@ -38,9 +38,10 @@ export async function finishRequest(input: { requestId: string; outcome: Outcome
   const reason = outcome === 'FAILED' ? failureReason(input.state) : undefined;
   const finished = await requestStore.update(requestId, {
     set: { status: outcome, ...(reason ? { failureReason: reason } : {}) },
-    history: [{ at: now.toISOString(), event: EVENTS[outcome], actor: 'cachegate', status: outcome, ...(reason ? { detail: reason } : {}) }],
+    // A cancellation is already in the history, with who cancelled; here the workflow only closes.
+    history: [{ at: now.toISOString(), event: outcome === 'CANCELLED' ? 'workflow closed' : EVENTS[outcome], actor: 'cachegate', status: outcome, ...(reason ? { detail: reason } : {}) }],
     // Any status but a final one: a decision racing the expiry loses to the workflow's verdict.
-    expectStatus: ['PENDING_APPROVAL', 'APPROVED', 'AUTHORIZING', 'DENIED'],
+    expectStatus: outcome === 'CANCELLED' ? ['CANCELLED'] : ['PENDING_APPROVAL', 'APPROVED', 'AUTHORIZING', 'DENIED'],
     now,
   });
   const final = finished ?? request;

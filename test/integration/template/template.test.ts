@@ -169,6 +169,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'elasticache:DescribeReplicationGroups elasticache:replicationgroup:*',
   ],
   getRequest: dynamo('GetItem'),
+  cancelRequest: [...dynamo('GetItem', 'UpdateItem'), 'states:SendTaskFailure state machine'],
   listRequests: ['dynamodb:Query table indexes'],
   showApproval: [...dynamo('GetItem'), SECRET],
   decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME, ...EMAIL, ...SLACK],
@@ -332,13 +333,14 @@ describe('the HTTP API', () => {
       authorizer: route.Properties.AuthorizerId,
     }));
 
-  it('has the six routes', () => {
+  it('has the seven routes', () => {
     expect(routes().map((route) => route.key).sort()).toEqual([
       'GET /approvals/{token}',
       'GET /requests',
       'GET /requests/{id}',
       'POST /approvals/{token}',
       'POST /requests',
+      'POST /requests/{id}/cancel',
       'POST /slack/interactions',
     ]);
   });

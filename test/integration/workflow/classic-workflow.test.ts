@@ -219,4 +219,34 @@ describe('classic workflow', () => {
     expect(reply.headers.get('content-type')).toContain('text/html');
     expect((await call<RequestBody>(stack, 'GET', `/requests/${id}`, { as: 'alice@example.com' })).body.status).toBe('PENDING_APPROVAL');
   });
+
+  it('the requester cancels while pending → CANCELLED, approvers told, links then say so', async () => {
+    const group = await newGroup();
+    const { id } = (await submit(group)).body;
+    const link = await approvalLinkFor(stack, 'bob@example.com', id);
+    expect((await call(stack, 'POST', `/requests/${id}/cancel`, { as: 'bob@example.com' })).status).toBe(403);
+    expect((await call(stack, 'POST', `/requests/${id}/cancel`, { as: await stack.authorizer.issue('mallory@example.com') })).status).toBe(404);
+    const cancelled = await call<RequestBody>(stack, 'POST', `/requests/${id}/cancel`, { as: 'alice@example.com', json: { reason: 'found another way' } });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+    const done = await waitForStatus(stack, id, ['CANCELLED']);
+    expect(done.history.find((e) => e.event === 'cancelled')).toMatchObject({ actor: 'alice@example.com', detail: 'found another way' });
+    expect(stack.stepFunctions.execution(id)?.statesEntered.at(-1)).toBe('Notify cancelled');
+    await stack.outbox.waitFor((m) => m.to.includes('bob@example.com') && /cancel/i.test(m.subject ?? '') && m.text.includes(id));
+    const late = await call(stack, 'POST', link, { form: { decision: 'approve' } });
+    expect(late.status).toBe(409);
+    expect(late.text).toContain('cancelled');
+    // Cancelling frees the slot: the same request can be asked again.
+    expect((await submit(group)).status).toBe(202);
+  });
+
+  it('a decided request cannot be cancelled', async () => {
+    const group = await newGroup();
+    const { id } = (await submit(group)).body;
+    await call(stack, 'POST', await approvalLinkFor(stack, 'bob@example.com', id), { form: { decision: 'deny' } });
+    await waitForStatus(stack, id, ['DENIED']);
+    const reply = await call(stack, 'POST', `/requests/${id}/cancel`, { as: 'alice@example.com' });
+    expect(reply.status).toBe(409);
+    expect((reply.body as { message: string }).message).toContain('DENIED');
+  });
 });
