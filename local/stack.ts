@@ -16,6 +16,7 @@ import { signSlackRequest } from '../functions/domain/slack-signature.js';
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws-emulator/server.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } from './http-gateway.js';
+import { serveSlackClick } from './slack-click.js';
 import { Outbox, outboxHandler, SlackSink } from './sinks/index.js';
 import { loadDefinition } from './stepfunctions/load-definition.js';
 import { LocalStepFunctions, type LambdaHandler, type StateChange } from './stepfunctions/runner.js';
@@ -130,6 +131,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const tokens: Record<string, string> = {};
   for (const user of DEMO_USERS) tokens[user.email] = await authorizer.issue(user.email);
 
+  function signClick(payload: object, { timestamp = Math.floor(Date.now() / 1000) }: { timestamp?: number } = {}): { body: string; headers: Record<string, string> } {
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    return {
+      body,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': signSlackRequest(slackSigningSecret, timestamp, body),
+      },
+    };
+  }
+
   const server: Server = createServer((req, res) => {
     void (async () => {
       try {
@@ -141,6 +154,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }
         for (const sink of sinks) if (sink(req, res)) return;
         const body = await readBody(req);
+        if (req.method === 'POST' && url.pathname === '/dev/slack/click') {
+          await serveSlackClick(req, res, body.toString('utf8'), async (payload) => {
+            const signed = signClick(payload);
+            const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/interactions`, { method: 'POST', headers: signed.headers, body: signed.body });
+            return { status: reply.status };
+          });
+          return;
+        }
         if (await serveRoute(routes, authorizer, req, res, body)) return;
         res.writeHead(404, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ message: 'Not Found' }));
@@ -228,17 +249,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stepFunctions,
     authorizer,
     tokens,
-    signSlackClick(payload, { timestamp = Math.floor(Date.now() / 1000) } = {}) {
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      return {
-        body,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-slack-request-timestamp': String(timestamp),
-          'x-slack-signature': signSlackRequest(slackSigningSecret, timestamp, body),
-        },
-      };
-    },
+    signSlackClick: signClick,
     async stop() {
       await new Promise<void>((resolveClose) => {
         server.closeAllConnections();

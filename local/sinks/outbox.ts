@@ -171,10 +171,20 @@ function linkHtml(url: string, label = url): string {
   return safeHttpUrl(url) ? `<a href="${escapeHtml(url)}">${escapeHtml(label)}</a>` : escapeHtml(label);
 }
 
+/**
+ * An interactive Approve/Deny button (no URL: in Slack it calls the app) becomes a form that has the
+ * local stack send the signed click Slack would send, as the Slack user typed in (local/slack-click.ts).
+ */
+function slackClickForm(m: OutboxMessage, b: OutboxButton): string {
+  if (m.channel !== 'slack' || b.url || !b.value || (b.action_id !== 'approve' && b.action_id !== 'deny')) return '';
+  const hidden = (name: string, value: string | undefined): string => (value ? `<input type="hidden" name="${name}" value="${escapeHtml(value)}">` : '');
+  return ` <form method="post" action="/dev/slack/click" style="display:inline">${hidden('request', b.value)}${hidden('action', b.action_id)}${hidden('channel', m.slack?.channel)}${hidden('ts', m.slack?.ts)}<label> as Slack user <input name="user" value="U0BOB00001" size="11"></label> <button type="submit">${escapeHtml(b.text ?? b.action_id)}</button></form>`;
+}
+
 function messageHtml(m: OutboxMessage): string {
   const title = m.channel === 'email' ? m.subject ?? '(no subject)' : `${m.slack?.method ?? 'slack'}${m.slack?.threadTs ? ' (thread reply)' : ''}`;
   const buttons = (m.buttons ?? [])
-    .map((b) => `<li>${escapeHtml(b.text ?? b.action_id ?? 'button')} [${escapeHtml(b.action_id ?? '')}] ${b.url ? linkHtml(b.url) : `value=${escapeHtml(b.value ?? '')}`}</li>`)
+    .map((b) => `<li>${escapeHtml(b.text ?? b.action_id ?? 'button')} [${escapeHtml(b.action_id ?? '')}] ${b.url ? linkHtml(b.url) : `value=${escapeHtml(b.value ?? '')}`}${slackClickForm(m, b)}</li>`)
     .join('');
   const links = m.links.map((l) => `<li>${linkHtml(l)}</li>`).join('');
   return `<article id="${escapeHtml(m.id)}">
@@ -201,7 +211,8 @@ ${items || '<p>Nothing sent yet.</p>'}
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'",
+  // Forms only to this server: the Slack buttons below post to /dev/slack/click.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
 };
 
 /** The outbox routes, mountable on any node:http server. */

@@ -118,6 +118,7 @@ export class LocalStepFunctions {
   private readonly machine: StateMachine;
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly openTasks = new Map<string, OpenTask>();
+  private readonly aborts = new Map<string, () => void>();
   private server: Server | undefined;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
@@ -132,7 +133,8 @@ export class LocalStepFunctions {
   }
 
   async close(): Promise<void> {
-    for (const task of this.openTasks.values()) task.reject(Object.assign(new Error('local stack stopped'), { name: 'States.Runtime' }));
+    // Stop every running execution where it is, as StopExecution would: no further state runs.
+    for (const abort of this.aborts.values()) abort();
     this.openTasks.clear();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await Promise.allSettled([...this.executions.values()].map((execution) => execution.done));
@@ -204,6 +206,7 @@ export class LocalStepFunctions {
     const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${this.options.stateMachineName}:${name}`;
     const startDate = new Date();
     const run = this.machine.run(input as never, {
+      noThrowOnAbort: true,
       overrides: {
         taskResourceLocalHandlers: this.taskOverrides(name) as never,
         waitTimeOverrides: this.options.waitTimeOverrides ?? {},
@@ -216,6 +219,10 @@ export class LocalStepFunctions {
       },
     });
     const record: ExecutionRecord = { executionArn, name, input, status: 'RUNNING', startDate, statesEntered: [], done: Promise.resolve() };
+    this.aborts.set(name, () => {
+      record.status = 'ABORTED';
+      run.abort();
+    });
     const follow = async (): Promise<void> => {
       for await (const event of run.eventLogs) {
         const { type, state, error } = event as { type: string; state?: { name: string }; error?: string };
@@ -232,6 +239,7 @@ export class LocalStepFunctions {
     record.done = Promise.all([
       run.result.then(
         (output: unknown) => {
+          if (record.status === 'ABORTED') return;
           record.status = 'SUCCEEDED';
           record.output = output;
         },
@@ -244,6 +252,7 @@ export class LocalStepFunctions {
       follow().catch(() => undefined),
     ]).then(() => {
       record.stopDate = new Date();
+      this.aborts.delete(name);
       this.closeTasksOf(name);
     });
     this.executions.set(name, record);

@@ -66,3 +66,39 @@ it('submit, approve by link, granted: the README walkthrough works', async () =>
   const { messages } = await json<{ messages: { subject?: string }[] }>(await fetch(`${base}/dev/outbox?to=alice@example.com`));
   expect(messages.some((m) => /granted|active/i.test(m.subject ?? ''))).toBe(true);
 }, 60_000);
+
+it('approve from the Slack message: the outbox form sends a signed click, the message then shows who decided', async () => {
+  if (!stack) throw new Error('npm start did not start');
+  const base = stack.url;
+  const { users } = await json<{ users: { email: string; token: string }[] }>(await fetch(`${base}/dev/tokens`));
+  const alice = users.find((u) => u.email === 'alice@example.com')?.token;
+  const submitted = await fetch(`${base}/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ cacheSecurityGroupName: 'default', ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: '987654321021', reason: 'from slack' }),
+  });
+  const { id } = await json<{ id: string }>(submitted);
+
+  // What a person sees: the outbox page, with the Slack message's Approve button as a form.
+  let form: string | undefined;
+  for (let i = 0; i < 100 && !form; i++) {
+    const page = await (await fetch(`${base}/dev/outbox`, { headers: { accept: 'text/html' } })).text();
+    form = [...page.matchAll(/<form method="post" action="\/dev\/slack\/click"[^]*?<\/form>/g)].map((m) => m[0]).find((f) => f.includes(id) && f.includes('value="approve"'));
+    if (!form) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(form).toBeDefined();
+  const fields = new URLSearchParams([...(form as string).matchAll(/name="([a-z]+)" value="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]));
+  const clicked = await fetch(`${base}/dev/slack/click`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
+  expect(await clicked.text()).toContain('answered 200');
+
+  let status = '';
+  for (let i = 0; i < 200 && status !== 'ACTIVE' && status !== 'FAILED'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    status = (await json<{ status: string }>(await fetch(`${base}/requests/${id}`, { headers: { authorization: `Bearer ${alice}` } }))).status;
+  }
+  expect(status).toBe('ACTIVE');
+  const { messages } = await json<{ messages: { text: string; slack?: { method: string }; buttons?: unknown[] }[] }>(await fetch(`${base}/dev/outbox?channel=slack`));
+  const updates = messages.filter((m) => m.slack?.method === 'chat.update' && m.text.includes(id));
+  expect(updates.at(-1)?.text).toMatch(/bob@example.com/);
+  expect(updates.at(-1)?.buttons ?? []).toHaveLength(0);
+}, 60_000);
