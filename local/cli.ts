@@ -79,6 +79,9 @@ Classic mode (an EC2-Classic cache security group, the ElastiCache guide's examp
     -d '{"cacheSecurityGroupName":"default","ec2SecurityGroupName":"myec2group","ec2SecurityGroupOwnerId":"987654321021","reason":"debug a cache miss storm"}'
 
 Then open ${stack.url}/dev/outbox, follow bob's approval link, and press Approve.
+Or approve from Slack: the approval message is in the outbox too, and its Approve/Deny buttons there send
+Slack's signed click as a Slack user (bob is U0BOB00001, carol U0CAROL001); from a shell:
+  curl -s -X POST ${stack.url}/dev/slack/click -d request=<id> -d action=approve -d user=U0BOB00001
 Watch it here, or: curl -s ${stack.url}/requests/<id> -H "Authorization: Bearer ${token}"
 Ctrl-C stops.
 
