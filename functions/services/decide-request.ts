@@ -63,7 +63,8 @@ export async function decideByLink(input: { key: string; token: string; decision
     const result = await decide({ requestId: opened.request.id, approver: opened.approver, decision: input.decision, comment: input.comment, via: 'email', now: input.now });
     return { ...result, approver: opened.approver };
   } catch (error) {
-    if (error instanceof ConflictError || error instanceof ForbiddenError) throw new ApprovalLinkError(409, 'AlreadyDecided', error.message);
+    if (error instanceof ConflictError) throw new ApprovalLinkError(409, 'AlreadyDecided', error.message);
+    if (error instanceof ForbiddenError) throw new ApprovalLinkError(403, 'NotAnApprover', error.message);
     throw error;
   }
 }

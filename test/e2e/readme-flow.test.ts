@@ -87,7 +87,7 @@ it('approve from the Slack message: the outbox form sends a signed click, the me
     if (!form) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   expect(form).toBeDefined();
-  const fields = new URLSearchParams([...(form as string).matchAll(/name="([a-z]+)" value="([^"]*)"/g)].map((m) => [m[1] as string, m[2] as string]));
+  const fields = new URLSearchParams([...(form as string).matchAll(/name="([a-z]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1] as string, m[2] as string]));
   const clicked = await fetch(`${base}/dev/slack/click`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
   expect(await clicked.text()).toContain('answered 200');
 
