@@ -135,6 +135,9 @@ export class LocalStepFunctions {
   async close(): Promise<void> {
     // Stop every running execution where it is, as StopExecution would: no further state runs.
     for (const abort of this.aborts.values()) abort();
+    // Settle the open callbacks too: the library's task timer (TimeoutSeconds) is cleared only when the
+    // task's promise settles. The executions are aborted already, so no Catch runs after this.
+    for (const task of this.openTasks.values()) task.reject(Object.assign(new Error('local stack stopped'), { name: 'States.Runtime' }));
     this.openTasks.clear();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await Promise.allSettled([...this.executions.values()].map((execution) => execution.done));
