@@ -79,5 +79,6 @@ export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
     .use(httpSecurityHeaders());
   for (const middleware of options.use ?? []) handler.use(middleware);
   // The secrets on the context also reach code far from the route (notifications): secrets.ts, ambientSecret.
-  return handler.handler((event, context) => withInvocationSecrets(context, () => route(event, context)));
+  const invoke = handler.handler((event, context) => withInvocationSecrets(context, () => route(event, context)));
+  return (event: HttpEvent, context: Context): Promise<HttpResult> => logger.scope(() => invoke(event, context));
 }

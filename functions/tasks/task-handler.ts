@@ -28,5 +28,6 @@ export function taskHandler<TInput extends TaskInput, TResult>(
   });
   for (const middleware of options.use ?? []) handler.use(middleware);
   // The secrets on the context also reach code far from the task (notifications): secrets.ts, ambientSecret.
-  return handler.handler((input, context) => withInvocationSecrets(context, () => task(input, context)));
+  const invoke = handler.handler((input, context) => withInvocationSecrets(context, () => task(input, context)));
+  return (input: TInput, context: Context): Promise<TResult> => logger.scope(() => invoke(input, context));
 }
