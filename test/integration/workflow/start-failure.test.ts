@@ -1,0 +1,45 @@
+/**
+ * When Step Functions refuses to start the workflow (an outage the local stack cannot produce, hence
+ * aws-sdk-client-mock on the SFN client): the caller gets a bare 500, the request is recorded as FAILED
+ * with the reason, and the requester's slot is released so the same request can be made again.
+ */
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { call, type RequestBody } from './local-api.js';
+
+let stack: LocalStack;
+let sfn: { restore(): void } | undefined;
+
+const body = { cacheSecurityGroupName: 'default', ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: '987654321021', reason: 'outage drill' };
+
+beforeAll(async () => {
+  stack = await startLocalStack({ emulator: { propagationDelayMs: 0 } });
+});
+
+afterAll(async () => {
+  sfn?.restore();
+  await stack?.stop();
+});
+
+it('a failed StartExecution: 500 without internals, the request FAILED, the slot free again', async () => {
+  const stub = mockClient(SFNClient);
+  sfn = stub;
+  stub.on(StartExecutionCommand).rejects(Object.assign(new Error('Service Unavailable at internal-host-17'), { name: 'ServiceUnavailable' }));
+
+  const refused = await call(stack, 'POST', '/requests', { as: 'alice@example.com', json: body });
+  expect(refused.status).toBe(500);
+  expect(refused.text).not.toContain('internal-host-17');
+  expect((refused.body as { error: string }).error).toBe('InternalError');
+
+  const { items } = (await call<{ items: RequestBody[] }>(stack, 'GET', '/requests?mine=true', { as: 'alice@example.com' })).body;
+  expect(items).toHaveLength(1);
+  expect(items[0]).toMatchObject({ status: 'FAILED', failureReason: 'The workflow could not be started' });
+
+  sfn.restore();
+  sfn = undefined;
+  const retried = await call<RequestBody>(stack, 'POST', '/requests', { as: 'alice@example.com', json: body });
+  expect(retried.status).toBe(202);
+  expect(retried.body.id).not.toBe(items[0]?.id);
+  expect(stack.stepFunctions.execution(retried.body.id)?.status).toBe('RUNNING');
+});
