@@ -187,6 +187,11 @@ describe('classic workflow', () => {
       expect(page.text).toContain('&lt;script&gt;');
       expect(page.text).not.toContain('<script>alert');
       expect(page.headers.get('cache-control')).toBe('no-store');
+      // The page's form must be allowed to post back to itself (a browser obeys this header).
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("form-action 'self'");
+      expect(csp).toMatch(/sandbox allow-forms(;|$)/);
+      expect(csp).not.toMatch(/script-src|'unsafe-eval'/);
     }
     const still = await call<RequestBody>(stack, 'GET', `/requests/${id}`, { as: 'alice@example.com' });
     expect(still.body.status).toBe('PENDING_APPROVAL');
