@@ -6,6 +6,7 @@
  * the children after `<requestId>`.
  */
 import type { QueryParams } from './query.js';
+import type { RuleSpec } from './seed.js';
 import { AwsApiError, pageOf } from './query.js';
 import type { AwsEmulatorState, RuleRecord, SecurityGroupRecord, Tag } from './state.js';
 import type { XmlChild, XmlElement } from './xml.js';
@@ -45,16 +46,6 @@ function findGroup(state: AwsEmulatorState, id: string): SecurityGroupRecord {
   return group;
 }
 
-/** One source of one permission: what a security group rule is made of. */
-interface RuleSpec {
-  ipProtocol: string;
-  fromPort: number;
-  toPort: number;
-  referencedGroupId?: string;
-  referencedUserId?: string;
-  cidrIpv4?: string;
-  description?: string;
-}
 
 function protocol(raw: string): string {
   const value = raw.toLowerCase();

@@ -31,8 +31,8 @@ export interface SeedSecurityGroup {
   description?: string;
 }
 
-export interface SeedSecurityGroupRule {
-  groupId: string;
+/** One source of one permission: what a security group rule is made of (seeded, sent, or stored). */
+export interface RuleSpec {
   ipProtocol: string;
   fromPort: number;
   toPort: number;
@@ -40,6 +40,10 @@ export interface SeedSecurityGroupRule {
   referencedUserId?: string;
   cidrIpv4?: string;
   description?: string;
+}
+
+export interface SeedSecurityGroupRule extends RuleSpec {
+  groupId: string;
   tags?: Record<string, string>;
 }
 

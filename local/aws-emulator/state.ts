@@ -6,7 +6,7 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { FaultController } from './faults.js';
-import type { AwsEmulatorSeed, SeedCacheCluster } from './seed.js';
+import type { AwsEmulatorSeed, RuleSpec, SeedCacheCluster } from './seed.js';
 
 export interface EmulatorSettings {
   /** ElastiCache: `authorizing` → `available`, and `revoking` → gone, after this long (AWS: "about a minute"). */
@@ -59,19 +59,12 @@ export interface Tag {
   value: string;
 }
 
-export interface RuleRecord {
+/** A stored rule; its ipProtocol is normalized: tcp, udp, icmp or -1. */
+export interface RuleRecord extends RuleSpec {
   ruleId: string;
   groupId: string;
   groupOwnerId: string;
   isEgress: boolean;
-  /** Normalized: tcp, udp, icmp or -1. */
-  ipProtocol: string;
-  fromPort: number;
-  toPort: number;
-  referencedGroupId?: string;
-  referencedUserId?: string;
-  cidrIpv4?: string;
-  description?: string;
   tags: Tag[];
   createdAt: number;
 }
