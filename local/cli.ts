@@ -44,6 +44,8 @@ export function stackOptions(cli: CliOptions, write: (text: string) => void): Lo
   return {
     port: cli.port,
     logLevel: 'warn',
+    // The approvals channel gets interactive buttons; each approver's DM, link buttons to their own page.
+    slack: { mode: 'app', directMessages: true },
     onStateChange: ({ execution, state, kind, error }) => {
       const id = execution.name.slice(0, 8);
       write(kind === 'entered' ? `${time()}  request ${id}…  ${state}\n` : `${time()}  request ${id}…  ${state}: ${kind} (${error ?? 'error'})\n`);

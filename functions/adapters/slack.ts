@@ -23,7 +23,7 @@ import { ErrorCode as WebhookErrorCode, IncomingWebhook, type FetchFunction } fr
 import { slackConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { logger as defaultLogger } from '../logger.js';
-import { approvalMessage, type ApprovalButtons, type SlackBlock } from '../domain/slack-messages.js';
+import { approvalMessage, withReviewLink, type ApprovalButtons, type SlackBlock } from '../domain/slack-messages.js';
 import type { RequestView } from '../domain/notification-messages.js';
 
 export interface SlackRef {
@@ -31,14 +31,21 @@ export interface SlackRef {
   ts: string;
 }
 
+/** A direct message to one approver: their Slack user id, and their personal approval page if issued. */
+export interface DirectMessage {
+  user: string;
+  approvalUrl?: string;
+}
+
 export interface SlackNotifier {
   readonly mode: 'webhook' | 'app';
   /**
    * Posts the approval request; returns where it went (app mode), for later update/reply, or undefined
-   * (webhook mode). App mode with direct messages on also DMs each of `directTo` (Slack user ids); a DM that
-   * fails is logged and skipped, and DMs are not updated later.
+   * (webhook mode). App mode with direct messages on also DMs each of `directTo`; a DM that fails is logged
+   * and skipped. A DM with the approver's personal `approvalUrl` also carries a link button to that review
+   * page (a DM is private, so the personal link may go there).
    */
-  postApproval(view: RequestView, buttons: ApprovalButtons, options?: { directTo?: string[] }): Promise<SlackRef | undefined>;
+  postApproval(view: RequestView, buttons: ApprovalButtons, options?: { directTo?: DirectMessage[] }): Promise<SlackRef | undefined>;
   /** Replaces the message at `ref`; with no ref (or a webhook) posts the blocks as a new message. */
   update(ref: SlackRef | undefined, blocks: SlackBlock[], text: string): Promise<void>;
   /** Replies in the thread of `ref`; with no ref (or a webhook) posts a new message. */
@@ -195,7 +202,10 @@ function appNotifier(options: SlackNotifierOptions, policy: SlackRetryPolicy, lo
       const ref = await post(channel, message.blocks, message.text);
       if (options.directMessages) {
         await Promise.all(
-          directTo.map((user) => notifySafely('slack.dm-approver', () => post(user, message.blocks, message.text), { requestId: view.id, logger })),
+          directTo.map(({ user, approvalUrl }) => {
+            const direct = approvalUrl ? withReviewLink(message, approvalUrl) : message;
+            return notifySafely('slack.dm-approver', () => post(user, direct.blocks, direct.text), { requestId: view.id, logger });
+          }),
         );
       }
       return ref;

@@ -27,9 +27,9 @@ export interface SlackText {
 
 export interface SlackButton {
   type: 'button';
-  action_id: 'approve' | 'deny' | 'open-request';
+  action_id: 'approve' | 'deny' | 'open-request' | 'open-review-page';
   text: { type: 'plain_text'; text: string };
-  style: 'primary' | 'danger';
+  style?: 'primary' | 'danger';
   value?: string;
   url?: string;
   accessibility_label?: string;
@@ -279,4 +279,21 @@ export function outcomeMessage(view: RequestView): SlackMessage {
 export function threadReply(event: NotificationEvent, view: RequestView): SlackMessage {
   const line = outcomeLine(event, view);
   return { text: fallback(line, view), blocks: [{ type: 'section', block_id: 'update', text: { type: 'mrkdwn', text: line } }] };
+}
+
+/**
+ * An approver's direct message: the approval message, plus a link button to that approver's own review
+ * page (the same scanner-safe page as the email). A DM is private, so the personal link may go there; the
+ * channel message never carries one.
+ */
+export function withReviewLink(message: SlackMessage, reviewUrl: string): SlackMessage {
+  const url = safeHttpUrl(reviewUrl);
+  if (!url) return message;
+  return {
+    text: message.text,
+    blocks: [
+      ...message.blocks,
+      { type: 'actions', block_id: 'review', elements: [{ type: 'button', action_id: 'open-review-page', text: { type: 'plain_text', text: 'Open the review page' }, url }] },
+    ],
+  };
 }

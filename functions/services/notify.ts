@@ -73,5 +73,5 @@ export async function notifyPeople(event: NotificationEvent, request: AccessRequ
     }
   });
   // Slack alongside email, never instead of it: notifySlack logs and swallows its own failures.
-  await Promise.all([...sends, notifySlack(event, request, requestView)]);
+  await Promise.all([...sends, notifySlack(event, request, requestView, options.approvalUrls)]);
 }

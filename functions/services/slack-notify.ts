@@ -77,7 +77,7 @@ export async function showOutcome(slack: SlackNotifier, request: AccessRequestRe
   if (latest && FINAL_STATUSES.includes(latest.status)) await write(latest);
 }
 
-async function postApprovalRequest(slack: SlackNotifier, request: AccessRequestRecord, view: RequestView): Promise<void> {
+async function postApprovalRequest(slack: SlackNotifier, request: AccessRequestRecord, view: RequestView, approvalUrls: Record<string, string>): Promise<void> {
   const asked = currentApprovers(request).filter((approver) => approver !== request.requester);
   if (slack.mode === 'webhook') {
     // The webhook notifier's postApproval would put Approve/Deny links to an approval page in the channel;
@@ -87,8 +87,12 @@ async function postApprovalRequest(slack: SlackNotifier, request: AccessRequestR
     return;
   }
   const known = policyApprovers(request);
-  const directTo = asked.flatMap((email) => known.find((a) => a.email === email)?.slackUserId ?? []);
-  const ref = await notifySafely('slack.approval-request', () => slack.postApproval(view, { interactive: true }, { directTo: [...new Set(directTo)] }), {
+  const directTo = asked.flatMap((email) => {
+    const user = known.find((a) => a.email === email)?.slackUserId;
+    const approvalUrl = approvalUrls[email];
+    return user ? [{ user, ...(approvalUrl ? { approvalUrl } : {}) }] : [];
+  });
+  const ref = await notifySafely('slack.approval-request', () => slack.postApproval(view, { interactive: true }, { directTo }), {
     requestId: request.id,
   });
   if (!ref?.ts) return;
@@ -106,14 +110,14 @@ async function replyInThread(slack: SlackNotifier, event: NotificationEvent, req
 }
 
 /** The Slack side of one notification; never throws. */
-export async function notifySlack(event: NotificationEvent, request: AccessRequestRecord, viewOf: ViewOf): Promise<void> {
+export async function notifySlack(event: NotificationEvent, request: AccessRequestRecord, viewOf: ViewOf, approvalUrls: Record<string, string> = {}): Promise<void> {
   const slack = slackForNotifications();
   if (!slack) return;
   try {
     const view = viewOf(request);
     switch (event) {
       case 'approval-requested':
-        return await postApprovalRequest(slack, request, view);
+        return await postApprovalRequest(slack, request, view, approvalUrls);
       case 'reminder':
       case 'escalated':
         return await replyInThread(slack, event, request, view);

@@ -102,3 +102,41 @@ it('approve from the Slack message: the outbox form sends a signed click, the me
   expect(updates.at(-1)?.text).toMatch(/bob@example.com/);
   expect(updates.at(-1)?.buttons ?? []).toHaveLength(0);
 }, 60_000);
+
+it('approve from a Slack DM: its link button opens the approver’s own review page', async () => {
+  if (!stack) throw new Error('npm start did not start');
+  const base = stack.url;
+  const { users } = await json<{ users: { email: string; token: string }[] }>(await fetch(`${base}/dev/tokens`));
+  const alice = users.find((u) => u.email === 'alice@example.com')?.token;
+  const submitted = await fetch(`${base}/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ cacheClusterId: 'sessions-mc', sourceSecurityGroupId: 'sg-0a99000000000001', reason: 'from a DM' }),
+  });
+  expect(submitted.status).toBe(202);
+  const { id } = await json<{ id: string }>(submitted);
+
+  let link: string | undefined;
+  for (let i = 0; i < 100 && !link; i++) {
+    const { messages } = await json<{ messages: { buttons?: { action_id?: string; url?: string; value?: string }[] }[] }>(await fetch(`${base}/dev/outbox?channel=slack&to=U0BOB00001`));
+    const dm = messages.find((m) => m.buttons?.some((b) => b.value === id));
+    link = dm?.buttons?.find((b) => b.action_id === 'open-review-page')?.url;
+    if (!link) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(link).toContain('/approvals/');
+  expect(await (await fetch(link as string)).text()).toContain('You are deciding as bob@example.com');
+  const approved = await fetch(link as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
+  expect(approved.status).toBe(200);
+
+  let status = '';
+  for (let i = 0; i < 200 && status !== 'ACTIVE' && status !== 'FAILED'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    status = (await json<{ status: string }>(await fetch(`${base}/requests/${id}`, { headers: { authorization: `Bearer ${alice}` } }))).status;
+  }
+  expect(status).toBe('ACTIVE');
+  // The channel's message shows who decided, without buttons.
+  const { messages } = await json<{ messages: { text: string; slack?: { method: string }; buttons?: unknown[] }[] }>(await fetch(`${base}/dev/outbox?channel=slack&to=C0APPROVALS`));
+  const updated = messages.filter((m) => m.slack?.method === 'chat.update' && m.text.includes(id)).at(-1);
+  expect(updated?.text).toMatch(/bob@example.com/);
+  expect(updated?.buttons ?? []).toHaveLength(0);
+}, 60_000);

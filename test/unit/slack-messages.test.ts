@@ -1,6 +1,6 @@
 import type { RequestView } from '../../functions/domain/notification-messages.js';
 import type { SlackBlock, SlackButton, SlackMessage } from '../../functions/domain/slack-messages.js';
-import { approvalMessage, escapeSlack, outcomeMessage, threadReply } from '../../functions/domain/slack-messages.js';
+import { approvalMessage, escapeSlack, outcomeMessage, threadReply, withReviewLink } from '../../functions/domain/slack-messages.js';
 
 const view: RequestView = {
   id: 'req-42',
@@ -156,5 +156,22 @@ describe('threadReply', () => {
     expect(allText(reminder)).toContain('2026-11-28 16:00 UTC');
     expect(allText(reminder)).not.toContain('tok_secret');
     expect(threadReply('granted', { ...view, status: 'ACTIVE', decidedBy: 'U0APPROVER1' }).text).toMatch(/Access is active/);
+  });
+});
+
+describe('withReviewLink (an approver’s DM)', () => {
+  const channel = approvalMessage(view, { interactive: true });
+  const url = 'https://cachegate.example.com/approvals/abc.def';
+
+  it('keeps the interactive buttons and adds one link button to the personal review page', () => {
+    const dm = withReviewLink(channel, url);
+    expect(dm.blocks.slice(0, channel.blocks.length)).toEqual(channel.blocks);
+    const added = dm.blocks.at(-1);
+    expect(added).toEqual({ type: 'actions', block_id: 'review', elements: [expect.objectContaining({ action_id: 'open-review-page', url })] });
+    expect(JSON.stringify(added)).not.toContain('"value"');
+  });
+
+  it('adds nothing for a URL that is not http(s)', () => {
+    expect(withReviewLink(channel, 'javascript:alert(1)')).toEqual(channel);
   });
 });

@@ -82,7 +82,7 @@ describe('app mode against the sink', () => {
 
   it('DMs approvers when direct messages are on', async () => {
     const dm = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: sink.apiUrl, botToken: TOKEN, directMessages: true, logger });
-    await dm.postApproval(view, { interactive: true }, { directTo: ['U0APPROVER1'] });
+    await dm.postApproval(view, { interactive: true }, { directTo: [{ user: 'U0APPROVER1' }] });
     expect(outbox.messages().map((m) => [m.to[0], m.slack?.channel])).toEqual([
       ['C0APPROVALS', 'C0APPROVALS'],
       ['U0APPROVER1', 'D0APPROVER1'],
