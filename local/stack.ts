@@ -205,7 +205,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     GRANT_POLL_WINDOW_MS: options.grant?.pollWindowMs?.toString(),
     GRANT_RECHECK_SECONDS: options.grant?.recheckSeconds?.toString(),
     GRANT_VERIFY_TIMEOUT_SECONDS: options.grant?.verifyTimeoutSeconds?.toString(),
-    LOG_LEVEL: options.logLevel ?? 'warn',
+    // Quiet unless asked: tests provoke failures on purpose; npm start asks for warnings.
+    LOG_LEVEL: options.logLevel ?? 'error',
     // Slack: the sink is mounted on this server (its Web API under /api/, webhooks under /webhook/).
     SLACK_MODE: slackMode,
     SLACK_CHANNEL: slackMode === 'app' ? options.slack?.channel ?? 'C0APPROVALS' : undefined,
