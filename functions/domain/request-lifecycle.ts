@@ -55,18 +55,12 @@ export interface AccessRequestRecord {
   history: HistoryEvent[];
 }
 
-export function newRequestRecord(input: {
-  id: string;
-  requester: string;
-  target: GrantTarget;
-  policyKey: string;
-  resolved: ResolvedTarget;
-  reason: string;
-  policy: TargetPolicy;
-  approvers: string[];
-  now: Date;
-  idempotencyKey?: string;
-}): AccessRequestRecord {
+export function newRequestRecord(
+  input: Pick<AccessRequestRecord, 'id' | 'requester' | 'target' | 'policyKey' | 'resolved' | 'reason' | 'approvers' | 'idempotencyKey'> & {
+    policy: TargetPolicy;
+    now: Date;
+  },
+): AccessRequestRecord {
   const at = input.now.toISOString();
   const after = (minutes: number): string => new Date(input.now.getTime() + minutes * 60_000).toISOString();
   return {

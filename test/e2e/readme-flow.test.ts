@@ -23,6 +23,26 @@ async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** Alice's bearer token, from /dev/tokens as the README shows. */
+async function aliceToken(base: string): Promise<string | undefined> {
+  const { users } = await json<{ users: { email: string; token: string }[] }>(await fetch(`${base}/dev/tokens`));
+  return users.find((u) => u.email === 'alice@example.com')?.token;
+}
+
+async function submitAsAlice(base: string, alice: string | undefined, body: string | undefined): Promise<Response> {
+  return fetch(`${base}/requests`, { method: 'POST', headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, body });
+}
+
+/** Polls GET /requests/{id} until the workflow ends it ACTIVE or FAILED (or gives up after 20 s). */
+async function finalStatus(base: string, alice: string | undefined, id: string): Promise<string> {
+  let status = '';
+  for (let i = 0; i < 200 && status !== 'ACTIVE' && status !== 'FAILED'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    status = (await json<{ status: string }>(await fetch(`${base}/requests/${id}`, { headers: { authorization: `Bearer ${alice}` } }))).status;
+  }
+  return status;
+}
+
 it('submit, approve by link, granted: the README walkthrough works', async () => {
   if (!stack) throw new Error('npm start did not start');
   const base = stack.url;
@@ -30,15 +50,10 @@ it('submit, approve by link, granted: the README walkthrough works', async () =>
   const curl = /-d '(\{"replicationGroupId"[^']+\})'/.exec(printed);
   expect(curl).not.toBeNull();
 
-  const { users } = await json<{ users: { email: string; token: string }[] }>(await fetch(`${base}/dev/tokens`));
-  const alice = users.find((u) => u.email === 'alice@example.com')?.token;
+  const alice = await aliceToken(base);
   expect(alice).toBeDefined();
 
-  const submitted = await fetch(`${base}/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
-    body: curl?.[1],
-  });
+  const submitted = await submitAsAlice(base, alice, curl?.[1]);
   expect(submitted.status).toBe(202);
   const { id } = await json<{ id: string }>(submitted);
 
@@ -55,12 +70,7 @@ it('submit, approve by link, granted: the README walkthrough works', async () =>
   const approved = await fetch(link as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
   expect(await approved.text()).toContain('Request approved');
 
-  let status = '';
-  for (let i = 0; i < 200 && status !== 'ACTIVE' && status !== 'FAILED'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    status = (await json<{ status: string }>(await fetch(`${base}/requests/${id}`, { headers: { authorization: `Bearer ${alice}` } }))).status;
-  }
-  expect(status).toBe('ACTIVE');
+  expect(await finalStatus(base, alice, id)).toBe('ACTIVE');
   expect(printed).toContain('Notify granted');
 
   const { messages } = await json<{ messages: { subject?: string }[] }>(await fetch(`${base}/dev/outbox?to=alice@example.com`));
@@ -70,13 +80,8 @@ it('submit, approve by link, granted: the README walkthrough works', async () =>
 it('approve from the Slack message: the outbox form sends a signed click, the message then shows who decided', async () => {
   if (!stack) throw new Error('npm start did not start');
   const base = stack.url;
-  const { users } = await json<{ users: { email: string; token: string }[] }>(await fetch(`${base}/dev/tokens`));
-  const alice = users.find((u) => u.email === 'alice@example.com')?.token;
-  const submitted = await fetch(`${base}/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ cacheSecurityGroupName: 'default', ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: '987654321021', reason: 'from slack' }),
-  });
+  const alice = await aliceToken(base);
+  const submitted = await submitAsAlice(base, alice, JSON.stringify({ cacheSecurityGroupName: 'default', ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: '987654321021', reason: 'from slack' }));
   const { id } = await json<{ id: string }>(submitted);
 
   // What a person sees: the outbox page, with the Slack message's Approve button as a form.
@@ -91,12 +96,7 @@ it('approve from the Slack message: the outbox form sends a signed click, the me
   const clicked = await fetch(`${base}/dev/slack/click`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
   expect(await clicked.text()).toContain('answered 200');
 
-  let status = '';
-  for (let i = 0; i < 200 && status !== 'ACTIVE' && status !== 'FAILED'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    status = (await json<{ status: string }>(await fetch(`${base}/requests/${id}`, { headers: { authorization: `Bearer ${alice}` } }))).status;
-  }
-  expect(status).toBe('ACTIVE');
+  expect(await finalStatus(base, alice, id)).toBe('ACTIVE');
   const { messages } = await json<{ messages: { text: string; slack?: { method: string }; buttons?: unknown[] }[] }>(await fetch(`${base}/dev/outbox?channel=slack`));
   const updates = messages.filter((m) => m.slack?.method === 'chat.update' && m.text.includes(id));
   expect(updates.at(-1)?.text).toMatch(/bob@example.com/);
@@ -106,13 +106,8 @@ it('approve from the Slack message: the outbox form sends a signed click, the me
 it('approve from a Slack DM: its link button opens the approver’s own review page', async () => {
   if (!stack) throw new Error('npm start did not start');
   const base = stack.url;
-  const { users } = await json<{ users: { email: string; token: string }[] }>(await fetch(`${base}/dev/tokens`));
-  const alice = users.find((u) => u.email === 'alice@example.com')?.token;
-  const submitted = await fetch(`${base}/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ cacheClusterId: 'sessions-mc', sourceSecurityGroupId: 'sg-0a99000000000001', reason: 'from a DM' }),
-  });
+  const alice = await aliceToken(base);
+  const submitted = await submitAsAlice(base, alice, JSON.stringify({ cacheClusterId: 'sessions-mc', sourceSecurityGroupId: 'sg-0a99000000000001', reason: 'from a DM' }));
   expect(submitted.status).toBe(202);
   const { id } = await json<{ id: string }>(submitted);
 
@@ -128,12 +123,7 @@ it('approve from a Slack DM: its link button opens the approver’s own review p
   const approved = await fetch(link as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approve' });
   expect(approved.status).toBe(200);
 
-  let status = '';
-  for (let i = 0; i < 200 && status !== 'ACTIVE' && status !== 'FAILED'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    status = (await json<{ status: string }>(await fetch(`${base}/requests/${id}`, { headers: { authorization: `Bearer ${alice}` } }))).status;
-  }
-  expect(status).toBe('ACTIVE');
+  expect(await finalStatus(base, alice, id)).toBe('ACTIVE');
   // The channel's message shows who decided, without buttons.
   const { messages } = await json<{ messages: { text: string; slack?: { method: string }; buttons?: unknown[] }[] }>(await fetch(`${base}/dev/outbox?channel=slack&to=C0APPROVALS`));
   const updated = messages.filter((m) => m.slack?.method === 'chat.update' && m.text.includes(id)).at(-1);
