@@ -124,3 +124,21 @@ export class ApprovalLinkError extends HttpError {
 export class ConfigError extends CachegateError {
   override name = 'ConfigError';
 }
+
+/**
+ * A notification (email, Slack message, event) was not delivered this time. `retryable`: the sink said
+ * "not now" (throttled, refused the connection, 5xx) and a later attempt may succeed, after
+ * `retryAfterSeconds` when the sink named it (Slack's Retry-After). Not retryable: it can never succeed
+ * as it is (a bad address, a channel the bot is not in); the durable path records it as given up.
+ */
+export class DeliveryFailed extends CachegateError {
+  override name = 'DeliveryFailed';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
