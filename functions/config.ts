@@ -56,7 +56,7 @@ function memo<T>(read: (env: Env) => T): { (): T; parse: (env: Env) => T } {
 export interface AwsConfig {
   region: string;
   /** Local endpoints; unset in AWS, where the SDKs find the real ones. */
-  endpoints: { elasticache?: string; ec2?: string; dynamodb?: string; stepFunctions?: string; ses?: string; ssm?: string };
+  endpoints: { elasticache?: string; ec2?: string; dynamodb?: string; stepFunctions?: string; ses?: string; ssm?: string; sqs?: string };
 }
 
 export const awsConfig = memo((env): AwsConfig => ({
@@ -68,6 +68,7 @@ export const awsConfig = memo((env): AwsConfig => ({
     stepFunctions: url(env, 'STEPFUNCTIONS_ENDPOINT', optional(env, 'STEPFUNCTIONS_ENDPOINT')),
     ses: url(env, 'SES_ENDPOINT', optional(env, 'SES_ENDPOINT')),
     ssm: url(env, 'SSM_ENDPOINT', optional(env, 'SSM_ENDPOINT')),
+    sqs: url(env, 'SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
   },
 }));
 
@@ -142,6 +143,26 @@ export const grantConfig = memo((env): GrantConfig => {
     recheckSeconds: positiveInt(env, 'GRANT_RECHECK_SECONDS', 10),
     verifyTimeoutSeconds: positiveInt(env, 'GRANT_VERIFY_TIMEOUT_SECONDS', 300),
   };
+});
+
+export interface NotificationQueueConfig {
+  /** The SQS queue every notification goes through (the durable path: README, "Notifications"). */
+  queueUrl: string;
+}
+
+export const notificationQueueConfig = memo((env): NotificationQueueConfig => ({
+  queueUrl: url(env, 'NOTIFICATION_QUEUE_URL', required(env, 'NOTIFICATION_QUEUE_URL')) as string,
+}));
+
+export interface MetricsConfig {
+  /** CloudWatch namespace of the product's own metrics (EMF), e.g. cachegate/prod. */
+  namespace: string;
+}
+
+export const metricsConfig = memo((env): MetricsConfig => {
+  const namespace = required(env, 'METRICS_NAMESPACE');
+  if (!/^[A-Za-z0-9._/#:-]{1,255}$/.test(namespace)) throw new ConfigError(`Environment variable METRICS_NAMESPACE is not a CloudWatch namespace, got "${namespace}"`);
+  return { namespace };
 });
 
 export type EmailTransport = 'ses' | 'smtp' | 'outbox';

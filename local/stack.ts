@@ -18,6 +18,7 @@ import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } from './http-gateway.js';
 import { serveSlackClick } from './slack-click.js';
 import { Outbox, outboxHandler, SlackSink } from './sinks/index.js';
+import { LocalSqs, type LocalQueue, type QueueConsumer } from './sqs/queue.js';
 import { loadDefinition } from './stepfunctions/load-definition.js';
 import { LocalStepFunctions, type LambdaHandler, type StateChange } from './stepfunctions/runner.js';
 
@@ -70,6 +71,8 @@ export interface LocalStackOptions {
   grant?: { firstCheckSeconds?: number; pollIntervalMs?: number; pollWindowMs?: number; recheckSeconds?: number; verifyTimeoutSeconds?: number };
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   onStateChange?: (change: StateChange) => void;
+  /** The notification queue: `manual` time stands still until `notifications.advance(ms)` (for retry tests). */
+  notifications?: { clock?: 'real' | 'manual' };
   /**
    * Slack, against the built-in Slack sink (default: app mode, channel C0APPROVALS, a random signing secret
    * and a local bot token). `users`: Slack user id → email, for users.info.
@@ -83,6 +86,8 @@ export interface LocalStack {
   outbox: Outbox;
   slack: SlackSink;
   stepFunctions: LocalStepFunctions;
+  /** The notification queue (SQS) and its consumer: `settled()` once nothing is being delivered. */
+  notifications: LocalQueue;
   authorizer: LocalAuthorizer;
   /** Bearer tokens of the demo users. */
   tokens: Record<string, string>;
@@ -93,7 +98,10 @@ export interface LocalStack {
 
 interface ServerlessFunction {
   handler: string;
-  events?: { httpApi?: { method: string; path: string; authorizer?: unknown } }[];
+  events?: {
+    httpApi?: { method: string; path: string; authorizer?: unknown };
+    sqs?: { arn: unknown; batchSize?: number; maximumConcurrency?: number };
+  }[];
 }
 
 function capitalize(name: string): string {
@@ -120,6 +128,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const tableName = 'cachegate-local';
   const dynamo: LocalDynamo = await startDynamo(tableName);
   const outbox = new Outbox();
+  const sqs = new LocalSqs();
+  const notifications = sqs.createQueue({ name: 'cachegate-local-notifications', clock: options.notifications?.clock ?? 'real' });
+  const sqsUrl = await sqs.listen(0);
   const slackMode = options.slack?.mode ?? 'app';
   const slackSigningSecret = options.slack?.signingSecret ?? randomBytes(16).toString('hex');
   const slackBotToken = options.slack?.botToken ?? 'xoxb-local-cachegate';
@@ -192,6 +203,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ELASTICACHE_ENDPOINT: emulator.url,
     EC2_ENDPOINT: emulator.url,
     DYNAMODB_ENDPOINT: dynamo.url,
+    SQS_ENDPOINT: sqsUrl,
+    NOTIFICATION_QUEUE_URL: notifications.url,
+    METRICS_NAMESPACE: 'cachegate/local',
     PUBLIC_BASE_URL: url,
     EMAIL_TRANSPORT: 'outbox',
     OUTBOX_URL: url,
@@ -238,6 +252,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (!event.httpApi) continue;
       httpRoutes.push({ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, authorized: event.httpApi.authorizer !== undefined, functionKey: key, handler: handler as HttpLambda });
     }
+    const queueEvent = fn.events?.find((event) => event.sqs)?.sqs;
+    if (queueEvent) {
+      notifications.attach(handler as QueueConsumer, {
+        functionName: key,
+        ...(queueEvent.batchSize ? { batchSize: queueEvent.batchSize } : {}),
+        ...(queueEvent.maximumConcurrency ? { maximumConcurrency: queueEvent.maximumConcurrency } : {}),
+      });
+    }
   }
   routes = httpRoutes;
 
@@ -248,6 +270,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     outbox,
     slack,
     stepFunctions,
+    notifications,
     authorizer,
     tokens,
     signSlackClick: signClick,
@@ -257,6 +280,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         server.close(() => resolveClose());
       });
       await stepFunctions.close();
+      // Let deliveries under way finish (bounded: a sink that hangs must not hang the shutdown).
+      await Promise.race([notifications.settled(), new Promise((resolveWait) => setTimeout(resolveWait, 2000).unref())]);
+      await sqs.close();
       await dynamo.close();
       await emulator.close();
     },

@@ -2,6 +2,7 @@
  * The DynamoDB store: one table, items keyed by `pk`/`sk`.
  *   REQ#<id> / REQUEST       the request (indexes: byRequester, byStatus, newest first)
  *   REQ#<id> / TASK_TOKEN    the Step Functions task token, kept apart so no read of a request returns it
+ *   REQ#<id> / DELIVERED#<key>   a notification delivered (deliveryKey), so a repeat is not sent; TTL 30 days
  *   LINK#<sha256> / LINK     an approval link (hash only), single-use, TTL at expiry
  *   IDEM#<requester>#<key> / IDEMPOTENCY   Idempotency-Key → request id, TTL 24 h
  *   OPEN#<requester>#<target> / OPEN        the one open (pending or active) request per requester and target
@@ -29,6 +30,9 @@ const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpo
   marshallOptions: { removeUndefinedValues: true },
 });
 const tableName = (): string => storeConfig().tableName;
+
+/** Delivery marks outlive any retry of their notification (hours) by far. */
+const DELIVERY_MARK_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' });
 const sortKey = (record: Pick<AccessRequestRecord, 'createdAt' | 'id'>): string => `${record.createdAt}#${record.id}`;
@@ -70,7 +74,7 @@ export const requestStore = {
     await documents.send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...requestKey(record.id), requesterKey: record.requester, statusKey: record.status, listKey: sortKey(record), ...record },
+        Item: { ...requestKey(record.id), requesterKey: record.requester, statusKey: record.status, listKey: sortKey(record), ...record, version: 1 },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -82,10 +86,17 @@ export const requestStore = {
    */
   async update(
     id: string,
-    change: { set?: Partial<AccessRequestRecord>; history?: HistoryEvent[]; expectStatus?: readonly RequestStatus[]; now: Date },
+    change: {
+      set?: Partial<AccessRequestRecord>;
+      history?: HistoryEvent[];
+      expectStatus?: readonly RequestStatus[];
+      /** Only if nothing else changed the request since it was read at this version. */
+      expectVersion?: number;
+      now: Date;
+    },
   ): Promise<AccessRequestRecord | undefined> {
-    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#history': 'history' };
-    const values: Record<string, unknown> = { ':updatedAt': change.now.toISOString(), ':history': change.history ?? [] };
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#history': 'history', '#version': 'version' };
+    const values: Record<string, unknown> = { ':updatedAt': change.now.toISOString(), ':history': change.history ?? [], ':one': 1 };
     const sets = ['#updatedAt = :updatedAt', '#history = list_append(#history, :history)'];
     for (const [field, value] of Object.entries(change.set ?? {})) {
       names[`#${field}`] = field;
@@ -105,12 +116,16 @@ export const requestStore = {
       });
       condition += ` AND #status IN (${placeholders.join(', ')})`;
     }
+    if (change.expectVersion !== undefined) {
+      values[':expectVersion'] = change.expectVersion;
+      condition += ' AND #version = :expectVersion';
+    }
     try {
       const { Attributes } = await documents.send(
         new UpdateCommand({
           TableName: tableName(),
           Key: requestKey(id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
+          UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -124,28 +139,18 @@ export const requestStore = {
     }
   },
 
-  /**
-   * Records one approver's decision, once: only while the request is pending and this approver has not
-   * decided yet. Returns the request with the decision, or undefined if someone got there first.
-   */
-  async recordDecision(id: string, approver: string, decision: Decision, event: HistoryEvent): Promise<AccessRequestRecord | undefined> {
-    try {
-      const { Attributes } = await documents.send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: requestKey(id),
-          UpdateExpression: 'SET #approvals.#approver = :decision, #history = list_append(#history, :event), #updatedAt = :at',
-          ConditionExpression: '#status = :pending AND attribute_not_exists(#approvals.#approver)',
-          ExpressionAttributeNames: { '#approvals': 'approvals', '#approver': approver, '#history': 'history', '#updatedAt': 'updatedAt', '#status': 'status' },
-          ExpressionAttributeValues: { ':decision': decision, ':event': [event], ':at': decision.at, ':pending': 'PENDING_APPROVAL' },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toRecord(Attributes);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+  /** Whether a notification (by its delivery key) was already delivered for this request. */
+  async wasDelivered(id: string, key: string): Promise<boolean> {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName(), Key: { pk: `REQ#${id}`, sk: `DELIVERED#${key}` }, ConsistentRead: true, ProjectionExpression: 'pk' }),
+    );
+    return Item !== undefined;
+  },
+
+  /** Remembers a delivered notification, so a job queued or received again is not sent again. */
+  async markDelivered(id: string, key: string, at: Date): Promise<void> {
+    const ttl = Math.floor(at.getTime() / 1000) + DELIVERY_MARK_TTL_SECONDS;
+    await documents.send(new PutCommand({ TableName: tableName(), Item: { pk: `REQ#${id}`, sk: `DELIVERED#${key}`, at: at.toISOString(), ttl } }));
   },
 
   async saveTaskToken(id: string, taskToken: string): Promise<void> {

@@ -6,6 +6,8 @@ export const REQUEST_STATUSES = [
   'APPROVED',
   'AUTHORIZING',
   'ACTIVE',
+  'REVOKING',
+  'ENDED',
   'DENIED',
   'EXPIRED',
   'FAILED',
@@ -13,7 +15,6 @@ export const REQUEST_STATUSES = [
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
-export const FINAL_STATUSES: readonly RequestStatus[] = ['ACTIVE', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
 
 /** EC2-Classic: authorize an EC2 security group (by name and owner) on a cache security group. */
 export interface ClassicTarget {

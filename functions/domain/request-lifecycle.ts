@@ -32,6 +32,8 @@ export interface AccessRequestRecord {
   resolved: ResolvedTarget;
   reason: string;
   status: RequestStatus;
+  /** Bumped by every write: a decision is written only on the version it was decided on. */
+  version: number;
   createdAt: string;
   updatedAt: string;
   approvers: string[];
@@ -71,6 +73,7 @@ export function newRequestRecord(
     resolved: input.resolved,
     reason: input.reason,
     status: 'PENDING_APPROVAL',
+    version: 1,
     createdAt: at,
     updatedAt: at,
     approvers: input.approvers,
@@ -97,23 +100,45 @@ export function mayView(request: AccessRequestRecord, caller: string): boolean {
   return caller === request.requester || request.approvers.includes(caller) || request.escalationApprovers.includes(caller);
 }
 
-export type DecisionRefusal = 'not-pending' | 'own-request' | 'not-an-approver' | 'already-decided-by-you';
+export type DecisionRefusal = 'not-pending' | 'window-closed' | 'own-request' | 'not-an-approver' | 'already-decided-by-you';
 
-/** Whether this person may record this decision now; the store re-checks it atomically. */
-export function refuseDecision(request: AccessRequestRecord, approver: string): DecisionRefusal | undefined {
+/** Whether this person may record this decision now; the store re-checks it atomically (by version). */
+export function refuseDecision(request: AccessRequestRecord, approver: string, now: Date): DecisionRefusal | undefined {
   if (request.status !== 'PENDING_APPROVAL') return 'not-pending';
+  if (now.getTime() >= Date.parse(request.approvalDeadline)) return 'window-closed';
   if (approver === request.requester) return 'own-request';
   if (!currentApprovers(request).includes(approver)) return 'not-an-approver';
   if (request.approvals[approver]) return 'already-decided-by-you';
   return undefined;
 }
 
-/** After a decision is recorded: the status it leads to (still pending until N distinct approvals). */
-export function statusAfterDecisions(request: AccessRequestRecord): RequestStatus {
+/** What a set of recorded decisions means: any deny ends it, N distinct approvals grant it. */
+export function statusAfterDecisions(request: Pick<AccessRequestRecord, 'approvals' | 'approvalsRequired'>): RequestStatus {
   const decisions = Object.values(request.approvals);
   if (decisions.some((d) => d.decision === 'deny')) return 'DENIED';
   const approvals = decisions.filter((d) => d.decision === 'approve').length;
   return approvals >= request.approvalsRequired ? 'APPROVED' : 'PENDING_APPROVAL';
+}
+
+/**
+ * One approver's decision applied to the request as read: the approvals it leads to, the status they
+ * mean, and who decided. The caller writes all of it in one conditional write on the version it read,
+ * so decisions land one at a time, in the order the store accepts them, and each sees the ones before.
+ */
+export function applyDecision(
+  request: AccessRequestRecord,
+  approver: string,
+  decision: Decision,
+): { approvals: Record<string, Decision>; status: RequestStatus; decidedBy: string[] } {
+  const approvals = { ...request.approvals, [approver]: decision };
+  const status = statusAfterDecisions({ approvals, approvalsRequired: request.approvalsRequired });
+  const decidedBy =
+    status === 'PENDING_APPROVAL'
+      ? []
+      : Object.entries(approvals)
+          .filter(([, d]) => (status === 'DENIED' ? d.decision === 'deny' : d.decision === 'approve'))
+          .map(([email]) => email);
+  return { approvals, status, decidedBy };
 }
 
 export type WaitStep =

@@ -215,6 +215,8 @@ function eventOfStatus(view: RequestView): NotificationEvent {
     case 'DENIED':
       return 'denied';
     case 'EXPIRED':
+    case 'REVOKING':
+    case 'ENDED':
       return 'expired';
     case 'FAILED':
       return 'failed';

@@ -4,8 +4,7 @@
  * deadline. Deadlines come from the request (set from the policy at submission), so the task's
  * TimeoutSecondsPath always ends the wait exactly at the next reminder, escalation or expiry.
  */
-import { grantConfig, linksConfig } from '../config.js';
-import { issueLinkToken, linkTokenHash } from '../domain/approval-links.js';
+import { grantConfig } from '../config.js';
 import { currentApprovers, nextApprovalStep, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
@@ -13,6 +12,7 @@ import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
 import { CANCELLED_ERROR } from './cancel-request.js';
 import { notifyPeople } from './notify.js';
+import { changeStatus } from './request-status.js';
 
 export interface ApprovalTiming {
   /** The approval window is over. */
@@ -38,21 +38,6 @@ function timing(request: AccessRequestRecord, now: Date): ApprovalTiming {
   };
 }
 
-/** One link per approver, bound to them, expiring with the approval window; returns approver → URL. */
-async function issueLinks(key: string, request: AccessRequestRecord, approvers: string[]): Promise<Record<string, string>> {
-  const expiresAt = Math.floor(Date.parse(request.approvalDeadline) / 1000);
-  const urls: Record<string, string> = {};
-  const links = approvers
-    .filter((approver) => approver !== request.requester)
-    .map((approver) => {
-      const token = issueLinkToken(key, { requestId: request.id, approver, expiresAt });
-      urls[approver] = `${linksConfig().publicBaseUrl}/approvals/${token}`;
-      return { hash: linkTokenHash(token), requestId: request.id, approver, expiresAt };
-    });
-  await requestStore.putLinks(links);
-  return urls;
-}
-
 export async function recordRequest(requestId: string, now: Date): Promise<ApprovalTiming> {
   const request = await requestStore.update(requestId, {
     history: [{ at: now.toISOString(), event: 'workflow started', actor: 'cachegate' }],
@@ -62,7 +47,7 @@ export async function recordRequest(requestId: string, now: Date): Promise<Appro
   return timing(request, now);
 }
 
-export async function beginApprovalWait(input: { requestId: string; taskToken: string; linkKey: string; now: Date }): Promise<void> {
+export async function beginApprovalWait(input: { requestId: string; taskToken: string; now: Date }): Promise<void> {
   const { requestId, taskToken, now } = input;
   await requestStore.saveTaskToken(requestId, taskToken);
   const request = await load(requestId);
@@ -79,43 +64,48 @@ export async function beginApprovalWait(input: { requestId: string; taskToken: s
   }
   if (request.history.some((event) => event.event === 'approval requested')) return;
 
-  const urls = await issueLinks(input.linkKey, request, request.approvers);
-  const asked = await requestStore.update(requestId, {
+  // Queued before the history says so: a retry of this task after a failed enqueue asks again (the
+  // delivery marks keep it to one message per person), never silently skips.
+  await notifyPeople('approval-requested', request);
+  await notifyPeople('submitted', request);
+  await requestStore.update(requestId, {
     history: [{ at: now.toISOString(), event: 'approval requested', actor: 'cachegate', detail: request.approvers.join(', ') }],
     now,
   });
   logger.info('approval requested', { requestId, approvers: request.approvers.length });
-  await notifyPeople('approval-requested', asked ?? request, { approvalUrls: urls });
-  await notifyPeople('submitted', asked ?? request);
 }
 
-export async function remindOrExpire(input: { requestId: string; linkKey: string; now: Date }): Promise<ApprovalTiming> {
+/** Decided (or cancelled) in the gap: back to the wait, whose re-entry resumes at once. */
+const backToWait = (): ApprovalTiming => ({ expired: false, waitSeconds: 60, firstCheckSeconds: grantConfig().firstCheckSeconds });
+
+export async function remindOrExpire(input: { requestId: string; now: Date }): Promise<ApprovalTiming> {
   const { requestId, now } = input;
   const request = await load(requestId);
-  if (request.status !== 'PENDING_APPROVAL') {
-    // Decided in the gap: go back to the wait, whose re-entry resumes at once.
-    return { expired: false, waitSeconds: 60, firstCheckSeconds: grantConfig().firstCheckSeconds };
-  }
+  if (request.status !== 'PENDING_APPROVAL') return backToWait();
   const step = nextApprovalStep(request, now);
+  if (step.kind === 'expire') {
+    // The window closes with a conditional write: a decision landing at the same moment either came
+    // first (the request is decided, and the wait resumes with it) or finds the request EXPIRED.
+    const expired = await changeStatus(request, { to: 'EXPIRED', by: 'workflow', actor: 'cachegate', detail: 'No decision within the approval window', now });
+    return expired ? timing(expired, now) : backToWait();
+  }
   if (step.kind === 'remind') {
-    const waiting = currentApprovers(request).filter((approver) => !request.approvals[approver]);
-    const urls = await issueLinks(input.linkKey, request, waiting);
+    const waiting = currentApprovers(request).filter((approver) => !request.approvals[approver] && approver !== request.requester);
+    await notifyPeople('reminder', request, { only: waiting });
     const reminded = await requestStore.update(requestId, {
       set: { remindersSent: request.remindersSent + 1 },
       history: [{ at: now.toISOString(), event: 'reminder sent', actor: 'cachegate', detail: waiting.join(', ') }],
       now,
     });
-    await notifyPeople('reminder', reminded ?? request, { approvalUrls: urls, only: waiting });
     return timing(reminded ?? request, now);
   }
   if (step.kind === 'escalate') {
-    const urls = await issueLinks(input.linkKey, request, request.escalationApprovers);
     const escalated = await requestStore.update(requestId, {
       set: { escalated: true },
       history: [{ at: now.toISOString(), event: 'escalated', actor: 'cachegate', detail: request.escalationApprovers.join(', ') }],
       now,
     });
-    await notifyPeople('escalated', escalated ?? request, { approvalUrls: urls, only: request.escalationApprovers });
+    await notifyPeople('escalated', escalated ?? request, { only: request.escalationApprovers });
     return timing(escalated ?? request, now);
   }
   return timing(request, now);

@@ -8,6 +8,7 @@ import { ConflictError, ForbiddenError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
+import { changeStatus } from './request-status.js';
 import { viewRequest } from './view-request.js';
 
 /** The error name the approval wait ends with (statemachines/access-request.asl.yaml matches it). */
@@ -16,12 +17,10 @@ export const CANCELLED_ERROR = 'RequestCancelled';
 export async function cancelRequest(input: { caller: string; id: string; reason?: string; now: Date }): Promise<AccessRequestRecord> {
   const request = await viewRequest(input.caller, input.id);
   if (request.requester !== input.caller) throw new ForbiddenError('Only the requester can cancel a request.');
-  const cancelled = await requestStore.update(request.id, {
-    set: { status: 'CANCELLED' },
-    history: [{ at: input.now.toISOString(), event: 'cancelled', actor: input.caller, status: 'CANCELLED', ...(input.reason ? { detail: input.reason } : {}) }],
-    expectStatus: ['PENDING_APPROVAL'],
-    now: input.now,
-  });
+  const cancelled =
+    request.status === 'PENDING_APPROVAL'
+      ? await changeStatus(request, { to: 'CANCELLED', by: 'requester', actor: input.caller, now: input.now, ...(input.reason ? { detail: input.reason } : {}) })
+      : undefined;
   if (!cancelled) {
     const latest = (await requestStore.get(request.id)) ?? request;
     throw new ConflictError(`This request can no longer be cancelled: it is ${latest.status}.`, latest.id);

@@ -4,12 +4,12 @@
  * conditional writes make a double click or two approvers racing end in exactly one outcome.
  */
 import { checkLinkToken, linkTokenHash, type LinkClaims } from '../domain/approval-links.js';
-import { refuseDecision, statusAfterDecisions, type AccessRequestRecord, type Decision } from '../domain/request-lifecycle.js';
+import { applyDecision, refuseDecision, type AccessRequestRecord, type Decision, type HistoryEvent } from '../domain/request-lifecycle.js';
+import { checkTransition } from '../domain/request-transitions.js';
 import { ApprovalLinkError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { requestStore, type LinkItem } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
-import { notifyPeople } from './notify.js';
 
 export const COMMENT_MAX_LENGTH = 500;
 
@@ -75,6 +75,9 @@ export interface DecisionResult {
   outcome: 'recorded' | 'approved' | 'denied';
 }
 
+/** How many times a decision is re-read and re-applied when others write the request at the same moment. */
+const DECISION_ATTEMPTS = 8;
+
 export async function decide(input: {
   requestId: string;
   approver: string;
@@ -84,55 +87,55 @@ export async function decide(input: {
   now: Date;
 }): Promise<DecisionResult> {
   const { requestId, approver, decision, now } = input;
-  const request = await requestStore.get(requestId);
-  if (!request) throw new NotFoundError(`No request ${requestId}`);
-  const refusal = refuseDecision(request, approver);
-  if (refusal === 'own-request') throw new ForbiddenError('You cannot approve or deny your own request.');
-  if (refusal === 'not-an-approver') throw new ForbiddenError('You are not an approver for this request.');
-  if (refusal === 'already-decided-by-you') throw new ConflictError('You have already decided on this request.');
-  if (refusal === 'not-pending') throw new ConflictError(decidedSummary(request));
-
   const comment = input.comment?.trim().slice(0, COMMENT_MAX_LENGTH) || undefined;
   const at = now.toISOString();
-  const recorded = await requestStore.recordDecision(
-    requestId,
-    approver,
-    { decision, at, via: input.via, ...(comment ? { comment } : {}) },
-    { at, event: decision === 'approve' ? 'approved' : 'denied', actor: approver, ...(comment ? { detail: comment } : {}) },
-  );
-  if (!recorded) {
-    const latest = (await requestStore.get(requestId)) ?? request;
-    throw new ConflictError(latest.status === 'PENDING_APPROVAL' ? 'You have already decided on this request.' : decidedSummary(latest));
-  }
+  const recordedDecision: Decision = { decision, at, via: input.via, ...(comment ? { comment } : {}) };
 
-  const status = statusAfterDecisions(recorded);
-  if (status === 'PENDING_APPROVAL') {
-    const count = Object.values(recorded.approvals).filter((d) => d.decision === 'approve').length;
-    logger.info('approval recorded', { requestId, approver, approvals: count, needed: recorded.approvalsRequired });
-    return { request: recorded, outcome: 'recorded' };
-  }
+  for (let attempt = 0; attempt < DECISION_ATTEMPTS; attempt++) {
+    const request = await requestStore.get(requestId);
+    if (!request) throw new NotFoundError(`No request ${requestId}`);
+    const refusal = refuseDecision(request, approver, now);
+    if (refusal === 'own-request') throw new ForbiddenError('You cannot approve or deny your own request.');
+    if (refusal === 'not-an-approver') throw new ForbiddenError('You are not an approver for this request.');
+    if (refusal === 'already-decided-by-you') throw new ConflictError('You have already decided on this request.');
+    if (refusal === 'window-closed') throw new ConflictError('The approval window of this request has closed.');
+    if (refusal === 'not-pending') throw new ConflictError(decidedSummary(request));
 
-  const decidedBy = Object.entries(recorded.approvals)
-    .filter(([, d]) => (status === 'DENIED' ? d.decision === 'deny' : d.decision === 'approve'))
-    .map(([email]) => email);
-  const decided = await requestStore.update(requestId, {
-    set: { status, decidedBy },
-    history: [{ at, event: status === 'APPROVED' ? 'request approved' : 'request denied', actor: approver, status }],
-    expectStatus: ['PENDING_APPROVAL'],
-    now,
-  });
-  if (!decided) {
-    // Another decision finalized it a moment earlier; this one is recorded in the history all the same.
-    const latest = (await requestStore.get(requestId)) ?? recorded;
-    return { request: latest, outcome: latest.status === 'DENIED' ? 'denied' : 'approved' };
+    // The decision and what it means are one write, on the version read: of two decisions racing, the
+    // second is re-read with the first in it, so "any deny ends it" holds in the order the store accepted them.
+    const next = applyDecision(request, approver, recordedDecision);
+    const history: HistoryEvent[] = [{ at, event: decision === 'approve' ? 'approved' : 'denied', actor: approver, ...(comment ? { detail: comment } : {}) }];
+    if (next.status !== 'PENDING_APPROVAL') {
+      history.push({ at, event: checkTransition(request.status, next.status, 'approver').event, actor: approver, status: next.status });
+    }
+    const written = await requestStore.update(requestId, {
+      set: { approvals: next.approvals, ...(next.status !== 'PENDING_APPROVAL' ? { status: next.status, decidedBy: next.decidedBy } : {}) },
+      history,
+      expectStatus: ['PENDING_APPROVAL'],
+      expectVersion: request.version,
+      now,
+    });
+    if (!written) continue;
+
+    if (next.status === 'PENDING_APPROVAL') {
+      const count = Object.values(written.approvals).filter((d) => d.decision === 'approve').length;
+      logger.info('approval recorded', { requestId, approver, approvals: count, needed: written.approvalsRequired });
+      return { request: written, outcome: 'recorded' };
+    }
+    await resumeApprovalWait(written);
+    logger.info(`request ${next.status.toLowerCase()}`, { requestId, decidedBy: next.decidedBy });
+    return { request: written, outcome: next.status === 'APPROVED' ? 'approved' : 'denied' };
   }
-  const taskToken = await requestStore.taskToken(requestId);
-  if (taskToken) {
-    const resumed = await workflow.resume(taskToken, { outcome: status === 'APPROVED' ? 'approve' : 'deny', decidedBy });
-    if (resumed === 'already-closed') logger.warn('the approval wait had already closed', { requestId });
-  }
-  logger.info(`request ${status.toLowerCase()}`, { requestId, decidedBy });
-  // The requester hears of a denial when the workflow closes the request (Notify denied).
-  if (status === 'APPROVED') await notifyPeople('approved', decided);
-  return { request: decided, outcome: status === 'APPROVED' ? 'approved' : 'denied' };
+  throw new ConflictError('Others are deciding on this request at this very moment; open it again to see where it stands.');
+}
+
+/**
+ * Hands the decision to the workflow. No open wait (between a reminder's time-out and the next wait) is
+ * fine: the next "Wait for approval" finds the request decided and resumes at once.
+ */
+async function resumeApprovalWait(request: AccessRequestRecord): Promise<void> {
+  const taskToken = await requestStore.taskToken(request.id);
+  if (!taskToken) return;
+  const resumed = await workflow.resume(taskToken, { outcome: request.status === 'APPROVED' ? 'approve' : 'deny', decidedBy: request.decidedBy });
+  if (resumed === 'already-closed') logger.warn('the approval wait had already closed', { requestId: request.id });
 }

@@ -1,12 +1,16 @@
 /**
- * The last step of every path: store the final status (with the reason, for failures), release the
- * requester's open slot unless access is now active, and tell the people concerned.
+ * Where the workflow announces an outcome: store it (with the reason, for failures), release the
+ * requester's open slot once the request is final, and tell the people concerned.
  */
 import { targetKey, type RequestStatus } from '../domain/access-request.js';
+import type { NotificationEvent } from '../domain/notification-messages.js';
+import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
+import { isFinal } from '../domain/request-transitions.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
 import { notifyPeople } from './notify.js';
+import { changeStatus } from './request-status.js';
 
 export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'DENIED' | 'EXPIRED' | 'FAILED' | 'CANCELLED'>;
 
@@ -31,22 +35,39 @@ export function failureReason(state: unknown): string {
   return 'The workflow failed';
 }
 
+const ANNOUNCED_AS: Partial<Record<RequestStatus, NotificationEvent>> = EVENTS;
+
+/**
+ * Stores the outcome the workflow reached (ACTIVE, FAILED) through the transition table, or confirms the
+ * one a person or the approval wait already stored (DENIED, EXPIRED, CANCELLED). A request that reached
+ * another final status first (a cancellation racing a failure) is announced as what it is, never as
+ * what the workflow expected. Safe to retry: a status already stored is not written again, and the
+ * delivery marks keep each notification to one.
+ */
 export async function finishRequest(input: { requestId: string; outcome: Outcome; state?: unknown; now: Date }): Promise<{ status: RequestStatus }> {
   const { requestId, outcome, now } = input;
-  const request = await requestStore.get(requestId);
-  if (!request) throw new NotFoundError(`No request ${requestId}`);
-  const reason = outcome === 'FAILED' ? failureReason(input.state) : undefined;
-  const finished = await requestStore.update(requestId, {
-    set: { status: outcome, ...(reason ? { failureReason: reason } : {}) },
-    // A cancellation is already in the history, with who cancelled; here the workflow only closes.
-    history: [{ at: now.toISOString(), event: outcome === 'CANCELLED' ? 'workflow closed' : EVENTS[outcome], actor: 'cachegate', status: outcome, ...(reason ? { detail: reason } : {}) }],
-    // Any status but a final one: a decision racing the expiry loses to the workflow's verdict.
-    expectStatus: outcome === 'CANCELLED' ? ['CANCELLED'] : ['PENDING_APPROVAL', 'APPROVED', 'AUTHORIZING', 'DENIED'],
-    now,
-  });
-  const final = finished ?? request;
-  if (outcome !== 'ACTIVE') await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
-  logger.info(`request ${EVENTS[outcome]}`, { requestId, status: final.status, ...(reason ? { reason } : {}) });
-  await notifyPeople(EVENTS[outcome], final);
-  return { status: final.status };
+  let request: AccessRequestRecord | undefined;
+  for (let attempt = 0; attempt < 3 && !request; attempt++) {
+    const current = await requestStore.get(requestId);
+    if (!current) throw new NotFoundError(`No request ${requestId}`);
+    if (current.status === outcome || isFinal(current.status) || (outcome !== 'ACTIVE' && outcome !== 'FAILED')) {
+      request = current;
+      break;
+    }
+    const reason = outcome === 'FAILED' ? failureReason(input.state) : undefined;
+    request = await changeStatus(current, {
+      to: outcome,
+      by: 'workflow',
+      actor: 'cachegate',
+      now,
+      ...(reason ? { set: { failureReason: reason }, detail: reason } : {}),
+    });
+  }
+  if (!request) throw new Error(`The status of request ${requestId} kept changing; its outcome ${outcome} was not stored`);
+  const event = ANNOUNCED_AS[request.status];
+  if (!event) throw new Error(`Request ${requestId} is ${request.status}, not an outcome the workflow can announce (expected ${outcome})`);
+  if (isFinal(request.status)) await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
+  logger.info(`request ${event}`, { requestId, status: request.status, ...(request.failureReason ? { reason: request.failureReason } : {}) });
+  await notifyPeople(event, request);
+  return { status: request.status };
 }

@@ -11,6 +11,8 @@ import { AlreadyAuthorized, NotFoundError } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
+import { notifyPeople } from './notify.js';
+import { changeStatus } from './request-status.js';
 
 async function load(requestId: string): Promise<AccessRequestRecord> {
   const request = await requestStore.get(requestId);
@@ -25,12 +27,13 @@ function grantRequest(request: AccessRequestRecord): GrantRequest {
 export async function grantIngress(requestId: string, now: Date): Promise<{ created: boolean }> {
   const request = await load(requestId);
   if (request.grant) return { created: request.grant.created }; // a retried task: the grant call was made
-  await requestStore.update(requestId, {
-    set: { status: 'AUTHORIZING' },
-    history: [{ at: now.toISOString(), event: 'grant requested', actor: 'cachegate', status: 'AUTHORIZING', detail: request.resolved.summary }],
-    expectStatus: ['APPROVED', 'AUTHORIZING'],
-    now,
-  });
+  if (request.status === 'APPROVED') {
+    // The requester hears of the approval from here, the workflow's first step after it (not from the
+    // approver's click), so the message goes through the durable path even if that reply was lost.
+    await notifyPeople('approved', request);
+    const authorizing = await changeStatus(request, { to: 'AUTHORIZING', by: 'workflow', actor: 'cachegate', detail: request.resolved.summary, now });
+    if (!authorizing) throw new Error(`Request ${requestId} changed while its grant was starting`);
+  }
   try {
     const receipt = await grantDriverFor(request.target).authorize(grantRequest(request));
     await requestStore.update(requestId, { set: { grant: { ...receipt, startedAt: now.toISOString() } }, now: new Date() });

@@ -23,7 +23,7 @@ import { requestStore } from '../adapters/request-store.js';
 import { notifySafely, type SlackNotifier, type SlackRef } from '../adapters/slack.js';
 import { logger } from '../logger.js';
 import { decide } from './decide-request.js';
-import { requestView } from './notify.js';
+import { requestView } from './message-view.js';
 import { policyApprovers, showOutcome, slackForNotifications } from './slack-notify.js';
 
 export interface SlackClick {

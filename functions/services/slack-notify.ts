@@ -13,7 +13,8 @@
  * Slack that is not configured properly is logged and skipped. Slack never fails or holds up the workflow
  * beyond the adapter's bounded retry budget, and email goes out regardless.
  */
-import { FINAL_STATUSES } from '../domain/access-request.js';
+import type { RequestStatus } from '../domain/access-request.js';
+import { FINAL_STATUSES } from '../domain/request-transitions.js';
 import { policyFor, type Approver } from '../domain/approval-policy.js';
 import type { NotificationEvent, RequestView } from '../domain/notification-messages.js';
 import { currentApprovers, type AccessRequestRecord } from '../domain/request-lifecycle.js';
@@ -23,6 +24,9 @@ import { notifySafely, slackNotifier, type SlackNotifier, type SlackRef } from '
 import { logger } from '../logger.js';
 import { ambientSecret } from '../secrets.js';
 import { approvalPolicy } from './approval-policy.js';
+
+/** Statuses the approval message shows as its outcome: the final ones, and access in effect. */
+const SETTLED: readonly RequestStatus[] = [...FINAL_STATUSES, 'ACTIVE'];
 
 export type ViewOf = (request: AccessRequestRecord) => RequestView;
 
@@ -59,7 +63,7 @@ function sameRef(a: SlackRef | undefined, b: SlackRef | undefined): boolean {
  */
 export async function showOutcome(slack: SlackNotifier, request: AccessRequestRecord, viewOf: ViewOf, also?: SlackRef): Promise<void> {
   const refs = [request.slackMessage, also].filter((ref, index, all): ref is SlackRef => ref !== undefined && !all.slice(0, index).some((r) => sameRef(r, ref)));
-  const final = FINAL_STATUSES.includes(request.status);
+  const final = SETTLED.includes(request.status);
   // No message to edit (webhook mode, or the approval message could not be posted): a final state is
   // posted as a new message; an intermediate one (approved, granting…) is left to the final one.
   if (refs.length === 0 && !final) return;
@@ -74,7 +78,7 @@ export async function showOutcome(slack: SlackNotifier, request: AccessRequestRe
   await write(request);
   if (final) return;
   const latest = await requestStore.get(request.id);
-  if (latest && FINAL_STATUSES.includes(latest.status)) await write(latest);
+  if (latest && SETTLED.includes(latest.status)) await write(latest);
 }
 
 async function postApprovalRequest(slack: SlackNotifier, request: AccessRequestRecord, view: RequestView, approvalUrls: Record<string, string>): Promise<void> {

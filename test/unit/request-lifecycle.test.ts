@@ -98,31 +98,37 @@ describe('newRequestRecord', () => {
 
 describe('refuseDecision and who may decide', () => {
   it('an approver of a pending request may decide', () => {
-    expect(refuseDecision(record(), 'bob@example.com')).toBeUndefined();
+    expect(refuseDecision(record(), 'bob@example.com', T0)).toBeUndefined();
   });
 
   it.each(['APPROVED', 'DENIED', 'EXPIRED', 'ACTIVE', 'FAILED', 'CANCELLED', 'AUTHORIZING'] as const)('not when the request is %s', (status) => {
-    expect(refuseDecision(record({ status }), 'bob@example.com')).toBe('not-pending');
+    expect(refuseDecision(record({ status }), 'bob@example.com', T0)).toBe('not-pending');
   });
 
   it('not the requester, even when listed as an approver', () => {
-    expect(refuseDecision(record({ approvers: ['alice@example.com', 'bob@example.com'] }), 'alice@example.com')).toBe('own-request');
+    expect(refuseDecision(record({ approvers: ['alice@example.com', 'bob@example.com'] }), 'alice@example.com', T0)).toBe('own-request');
   });
 
   it('not someone who is not an approver', () => {
-    expect(refuseDecision(record(), 'mallory@example.com')).toBe('not-an-approver');
+    expect(refuseDecision(record(), 'mallory@example.com', T0)).toBe('not-an-approver');
   });
 
   it('an escalation approver only once escalated', () => {
-    expect(refuseDecision(record(), 'dave@example.com')).toBe('not-an-approver');
-    expect(refuseDecision(record({ escalated: true }), 'dave@example.com')).toBeUndefined();
+    expect(refuseDecision(record(), 'dave@example.com', T0)).toBe('not-an-approver');
+    expect(refuseDecision(record({ escalated: true }), 'dave@example.com', T0)).toBeUndefined();
     expect(currentApprovers(record({ escalated: true }))).toEqual(['bob@example.com', 'carol@example.com', 'dave@example.com']);
     expect(currentApprovers(record())).toEqual(['bob@example.com', 'carol@example.com']);
   });
 
+  it('not once the approval window has closed, even before the workflow marks it expired', () => {
+    const request = record();
+    expect(refuseDecision(request, 'bob@example.com', new Date(Date.parse(request.approvalDeadline) - 1))).toBeUndefined();
+    expect(refuseDecision(request, 'bob@example.com', new Date(request.approvalDeadline))).toBe('window-closed');
+  });
+
   it('not twice by the same approver', () => {
-    expect(refuseDecision(record({ approvals: { 'bob@example.com': approve } }), 'bob@example.com')).toBe('already-decided-by-you');
-    expect(refuseDecision(record({ approvals: { 'bob@example.com': approve } }), 'carol@example.com')).toBeUndefined();
+    expect(refuseDecision(record({ approvals: { 'bob@example.com': approve } }), 'bob@example.com', T0)).toBe('already-decided-by-you');
+    expect(refuseDecision(record({ approvals: { 'bob@example.com': approve } }), 'carol@example.com', T0)).toBeUndefined();
   });
 
   it('mayView: the requester and the approvers, no one else', () => {

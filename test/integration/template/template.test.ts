@@ -105,6 +105,7 @@ function describeResource(value: Json, env: Record<string, Json>): string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return JSON.stringify(value);
   const getAtt = value['Fn::GetAtt'];
   if (Array.isArray(getAtt) && getAtt[0] === 'RequestsTable' && getAtt[1] === 'Arn') return 'table';
+  if (Array.isArray(getAtt) && getAtt[0] === 'NotificationQueue' && getAtt[1] === 'Arn') return 'notification queue';
   if (value.Ref === 'AccessRequestStateMachine') return 'state machine';
   const sub = value['Fn::Sub'];
   if (sub === '${RequestsTable.Arn}/index/*') return 'table indexes';
@@ -154,6 +155,7 @@ const dynamo = (...actions: string[]): string[] => actions.map((action) => `dyna
 const SECRET = 'ssm:GetParameters link-signing-key parameter';
 const EMAIL = ['ses:SendEmail sender domain identity', 'ses:SendEmail sender identity'];
 const RESUME = 'states:SendTaskSuccess state machine';
+const QUEUE = 'sqs:SendMessage notification queue';
 const SLACK = ['ssm:GetParameters slack-bot-token parameter', 'ssm:GetParameters slack-webhook-url parameter'];
 const CACHE_GROUPS = 'elasticache:securitygroup:*';
 const EC2_GROUPS = ['ec2:security-group/*', 'ec2:security-group-rule/*'];
@@ -172,13 +174,14 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   cancelRequest: [...dynamo('GetItem', 'UpdateItem'), 'states:SendTaskFailure state machine'],
   listRequests: ['dynamodb:Query table indexes'],
   showApproval: [...dynamo('GetItem'), SECRET],
-  decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME, ...EMAIL, ...SLACK],
-  slackInteractions: [...dynamo('GetItem', 'UpdateItem'), 'ssm:GetParameters slack-signing-secret parameter', RESUME, ...EMAIL, ...SLACK],
+  decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME],
+  slackInteractions: [...dynamo('GetItem', 'UpdateItem'), 'ssm:GetParameters slack-signing-secret parameter', RESUME, ...SLACK],
   recordRequest: dynamo('UpdateItem'),
-  waitForApproval: [...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'), SECRET, RESUME, ...EMAIL, ...SLACK],
-  remindApprovers: [...dynamo('GetItem', 'UpdateItem', 'BatchWriteItem'), SECRET, ...EMAIL, ...SLACK],
+  waitForApproval: [...dynamo('GetItem', 'PutItem', 'UpdateItem'), RESUME, 'states:SendTaskFailure state machine', QUEUE],
+  remindApprovers: [...dynamo('GetItem', 'UpdateItem'), QUEUE],
   grantIngress: [
     ...dynamo('GetItem', 'UpdateItem'),
+    QUEUE,
     `elasticache:AuthorizeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
     ...EC2_GROUPS.map((groups) => `ec2:AuthorizeSecurityGroupIngress ${groups}`),
     'ec2:CreateTags ec2:security-group-rule/* if {"StringEquals":{"ec2:CreateAction":"AuthorizeSecurityGroupIngress"}}',
@@ -190,7 +193,14 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     `elasticache:RevokeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
     ...EC2_GROUPS.map((groups) => `ec2:RevokeSecurityGroupIngress ${groups}`),
   ],
-  finishRequest: [...dynamo('GetItem', 'UpdateItem', 'DeleteItem'), ...EMAIL, ...SLACK],
+  finishRequest: [...dynamo('GetItem', 'UpdateItem', 'DeleteItem'), QUEUE],
+  deliverNotifications: [
+    ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'),
+    ...['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes', 'ChangeMessageVisibility'].map((action) => `sqs:${action} notification queue`),
+    SECRET,
+    ...EMAIL,
+    ...SLACK,
+  ],
 };
 
 describe('functions', () => {
@@ -454,20 +464,29 @@ describe('alarms', () => {
     expect(watched.map((value) => (value as { Ref: string }).Ref).sort()).toEqual(Object.values(functions).sort());
   });
 
-  it('count failed notifications in every function that sends email, and alarm on them', () => {
-    const notifying = Object.values(functions).filter((logicalId) => {
-      const variables = ((resources[logicalId]?.Properties.Environment as JsonObject | undefined)?.Variables ?? {}) as JsonObject;
-      return variables.EMAIL_TRANSPORT !== undefined;
-    });
-    expect(notifying.length).toBeGreaterThan(0);
-    const filtered = ofType('AWS::Logs::MetricFilter').map(([, filter]) => filter.Properties);
-    for (const logicalId of notifying) {
-      const logGroup = logicalId.replace(/LambdaFunction$/, 'LogGroup');
-      const filter = filtered.find((f) => JSON.stringify(f.LogGroupName) === JSON.stringify({ Ref: logGroup }));
-      expect(filter?.FilterPattern).toContain('notification failed');
-      expect(JSON.stringify(filter?.MetricTransformations)).toContain('NotificationFailures');
-    }
-    expect(alarms().flatMap(metricsOf).some((m) => m.name === 'NotificationFailures')).toBe(true);
+  it('count notifications given up in the product metric, per channel, and the dead-letter queue; never from log text', () => {
+    const givenUp = alarms().flatMap(metricsOf).filter((m) => m.name === 'NotificationsGivenUp');
+    expect(givenUp.map((m) => m.dimensions)).toEqual(['email', 'slack', 'unknown'].map((channel) => ['cachegate', channel]));
+    for (const metric of givenUp) expect(metric.namespace).toBe('cachegate/dev');
+    expect(ofType('AWS::Logs::MetricFilter')).toEqual([]);
+    const deadLetters = alarms().flatMap(metricsOf).filter((m) => m.namespace === 'AWS/SQS');
+    expect(deadLetters).toEqual([{ namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimensions: [{ 'Fn::GetAtt': ['NotificationDeadLetterQueue', 'QueueName'] }] }]);
+  });
+
+  it('deliver notifications from the queue with partial batch failures, and dead-letter what keeps failing', () => {
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+    expect(mapping).toEqual([
+      expect.objectContaining({
+        FunctionName: { 'Fn::GetAtt': ['DeliverNotificationsLambdaFunction', 'Arn'] },
+        EventSourceArn: { 'Fn::GetAtt': ['NotificationQueue', 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      }),
+    ]);
+    const queue = resource('NotificationQueue', 'AWS::SQS::Queue').Properties;
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['NotificationDeadLetterQueue', 'Arn'] }, maxReceiveCount: 15 });
+    const timeout = resources.DeliverNotificationsLambdaFunction?.Properties.Timeout as number;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
   });
 
   it('stay within CloudWatch’s 10 metrics per metric-math alarm, summing them', () => {
