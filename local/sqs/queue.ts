@@ -142,10 +142,12 @@ export class LocalQueue {
     for (const [id, message] of this.messages) if (message.receiptHandle === receiptHandle) this.messages.delete(id);
   }
 
-  close(): void {
+  /** Stops delivering; resolves once the invocations under way have finished. */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.wake();
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   private visibleNow(): StoredMessage[] {
@@ -169,7 +171,10 @@ export class LocalQueue {
   }
 
   private pump(): void {
-    if (this.closed || !this.consumer) return this.wake();
+    if (this.closed || !this.consumer) {
+      this.wake();
+      return;
+    }
     const consumer = this.consumer;
     while (this.inFlight < consumer.maximumConcurrency) {
       const batch: StoredMessage[] = [];
@@ -257,7 +262,7 @@ export class LocalSqs {
   }
 
   async close(): Promise<void> {
-    for (const queue of this.queues.values()) queue.close();
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.closeAllConnections();
