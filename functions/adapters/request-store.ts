@@ -6,6 +6,7 @@
  *   LINK#<sha256> / LINK     an approval link (hash only), single-use, TTL at expiry
  *   IDEM#<requester>#<key> / IDEMPOTENCY   Idempotency-Key → request id, TTL 24 h
  *   OPEN#<requester>#<target> / OPEN        the one open (pending or active) request per requester and target
+ *   GRANT#<target key> / GRANT   the grant record: which requests hold one grant in AWS (domain/grant-record.ts)
  * No transactions (the local store, dynalite, has none): writes are ordered and conditional so that a
  * crash between two of them leaves nothing a retry cannot finish.
  */
@@ -21,6 +22,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { awsConfig, storeConfig } from '../config.js';
 import type { RequestStatus } from '../domain/access-request.js';
+import type { GrantRecord } from '../domain/grant-record.js';
 import type { AccessRequestRecord, Decision, HistoryEvent } from '../domain/request-lifecycle.js';
 import { TABLE_INDEXES } from './table-schema.js';
 
@@ -35,6 +37,7 @@ const tableName = (): string => storeConfig().tableName;
 const DELIVERY_MARK_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' });
+const grantKey = (key: string) => ({ pk: `GRANT#${key}`, sk: 'GRANT' });
 const sortKey = (record: Pick<AccessRequestRecord, 'createdAt' | 'id'>): string => `${record.createdAt}#${record.id}`;
 
 function isConditionFailure(error: unknown): boolean {
@@ -259,6 +262,53 @@ export const requestStore = {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
+    }
+  },
+
+  async grantRecord(key: string): Promise<GrantRecord | undefined> {
+    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: grantKey(key), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...record } = Item;
+    return record as GrantRecord;
+  },
+
+  /**
+   * Writes a grant record: a new one (expectVersion 0: none may exist), or a change to the version read.
+   * False when someone else changed it first; the caller re-reads and decides again.
+   */
+  async putGrantRecord(record: Omit<GrantRecord, 'version' | 'updatedAt'>, expectVersion: number, now: Date): Promise<boolean> {
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...grantKey(record.key), ...record, version: expectVersion + 1, updatedAt: now.toISOString() },
+          ConditionExpression: expectVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
+          ...(expectVersion === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': expectVersion } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  },
+
+  /** Removes a grant record once its grant is gone, if nobody changed it since `expectVersion`. */
+  async deleteGrantRecord(key: string, expectVersion: number): Promise<boolean> {
+    try {
+      await documents.send(
+        new DeleteCommand({
+          TableName: tableName(),
+          Key: grantKey(key),
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': expectVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
   },
 

@@ -26,6 +26,13 @@ export interface TargetPolicy {
   /** Fallback approvers are asked this long after the request (if any are configured). */
   escalateAfterMinutes: number;
   escalationApprovers: Approver[];
+  /** Access lasts this long when the request names no duration… */
+  defaultDurationMinutes: number;
+  /** …and at most this long (also the cap of an extension, counted from its approval). */
+  maxDurationMinutes: number;
+  /** The requester is warned this long before the end (not when the access is shorter than that). */
+  expiryWarningMinutes: number;
+  maxExtensions: number;
 }
 
 export interface ApprovalPolicy {
@@ -33,7 +40,18 @@ export interface ApprovalPolicy {
   targets: Record<string, TargetPolicy>;
 }
 
-const DEFAULTS = { approvalsRequired: 1, approvalWindowMinutes: 24 * 60, reminderAfterMinutes: 60, escalateAfterMinutes: 4 * 60 };
+const DEFAULTS = {
+  approvalsRequired: 1,
+  approvalWindowMinutes: 24 * 60,
+  reminderAfterMinutes: 60,
+  escalateAfterMinutes: 4 * 60,
+  defaultDurationMinutes: 60,
+  maxDurationMinutes: 8 * 60,
+  expiryWarningMinutes: 10,
+  maxExtensions: 3,
+};
+/** The longest access the policy may allow: 30 days. */
+export const MAX_DURATION_LIMIT_MINUTES = 30 * 24 * 60;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 
@@ -66,7 +84,18 @@ function minutes(value: unknown, where: string, fallback: number): number {
 function parseTarget(value: unknown, where: string): TargetPolicy {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(where, 'must be an object');
   const entry = value as Record<string, unknown>;
-  const known = new Set(['approvers', 'approvalsRequired', 'approvalWindowMinutes', 'reminderAfterMinutes', 'escalateAfterMinutes', 'escalationApprovers']);
+  const known = new Set([
+    'approvers',
+    'approvalsRequired',
+    'approvalWindowMinutes',
+    'reminderAfterMinutes',
+    'escalateAfterMinutes',
+    'escalationApprovers',
+    'defaultDurationMinutes',
+    'maxDurationMinutes',
+    'expiryWarningMinutes',
+    'maxExtensions',
+  ]);
   for (const key of Object.keys(entry)) if (!known.has(key)) fail(`${where}.${key}`, 'is not a known setting');
   const approvers = parseApprovers(entry.approvers, `${where}.approvers`);
   if (approvers.length === 0) fail(`${where}.approvers`, 'must name at least one approver');
@@ -86,6 +115,30 @@ function parseTarget(value: unknown, where: string): TargetPolicy {
     reminderAfterMinutes: minutes(entry.reminderAfterMinutes, `${where}.reminderAfterMinutes`, DEFAULTS.reminderAfterMinutes),
     escalateAfterMinutes: minutes(entry.escalateAfterMinutes, `${where}.escalateAfterMinutes`, DEFAULTS.escalateAfterMinutes),
     escalationApprovers: entry.escalationApprovers === undefined ? [] : parseApprovers(entry.escalationApprovers, `${where}.escalationApprovers`),
+    ...parseDurations(entry, where),
+  };
+}
+
+function wholeNumber(value: unknown, where: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(where, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function parseDurations(entry: Record<string, unknown>, where: string) {
+  const maxDurationMinutes = wholeNumber(entry.maxDurationMinutes, `${where}.maxDurationMinutes`, DEFAULTS.maxDurationMinutes, 1, MAX_DURATION_LIMIT_MINUTES);
+  const defaultDurationMinutes = wholeNumber(
+    entry.defaultDurationMinutes,
+    `${where}.defaultDurationMinutes`,
+    Math.min(DEFAULTS.defaultDurationMinutes, maxDurationMinutes),
+    1,
+    maxDurationMinutes,
+  );
+  return {
+    defaultDurationMinutes,
+    maxDurationMinutes,
+    expiryWarningMinutes: wholeNumber(entry.expiryWarningMinutes, `${where}.expiryWarningMinutes`, DEFAULTS.expiryWarningMinutes, 0, MAX_DURATION_LIMIT_MINUTES),
+    maxExtensions: wholeNumber(entry.maxExtensions, `${where}.maxExtensions`, DEFAULTS.maxExtensions, 0, 100),
   };
 }
 

@@ -21,10 +21,17 @@ export type NotificationEvent =
   | 'reminder'
   | 'escalated'
   | 'decided-by-other'
-  | 'cancelled';
+  | 'cancelled'
+  | 'expiry-warning'
+  | 'ended'
+  | 'extension-requested'
+  | 'extension-approved'
+  | 'extension-denied'
+  | 'extension-expired'
+  | 'extension-closed';
 
 /** The events sent to approvers with their personal approval link. */
-export const APPROVER_LINK_EVENTS: readonly NotificationEvent[] = ['approval-requested', 'reminder', 'escalated'];
+export const APPROVER_LINK_EVENTS: readonly NotificationEvent[] = ['approval-requested', 'reminder', 'escalated', 'extension-requested'];
 
 /** What the messages show of a request. Built by the caller from the stored request. */
 export interface RequestView {
@@ -46,6 +53,11 @@ export interface RequestView {
   requestUrl: string;
   /** ISO time the current step ends: the approval deadline while pending, the end of access once granted. */
   expiresAt?: string;
+  /** Why access ended, and who ended it (ended). */
+  endReason?: 'expired' | 'revoked' | 'removed-outside';
+  endedBy?: string;
+  /** The extension round a message is about (extension-*). */
+  extension?: { id: string; durationMinutes: number; reason: string; deadline: string; decidedBy?: string; newExpiresAt?: string };
 }
 
 export interface NotificationContent {
@@ -255,6 +267,68 @@ export function notificationContent(event: NotificationEvent, view: RequestView,
         details: [...withDecision(requestDetails(view, { deadline: false }), view), { label: 'Error', value: view.failureReason ?? 'unknown' }],
         next: 'Check the error above. If it does not explain itself, ask the platform team, who have the details in the logs.',
         action: requestLink(view),
+      };
+    case 'expiry-warning':
+      return {
+        subject: `Ending soon: your cache access ${id}`,
+        headline: `Your access ends at ${deadline ?? 'its end time'}: ${what}.`,
+        details: requestDetails(view, { deadline: false }),
+        next: 'If you still need it, ask for more time from the request page (POST /requests/{id}/extend); the approvers decide as before. Otherwise nothing to do: it is removed by itself.',
+        action: requestLink(view, 'View your request'),
+      };
+    case 'ended': {
+      const how =
+        view.endReason === 'revoked'
+          ? `ended early by ${view.endedBy ?? 'a person'}`
+          : view.endReason === 'removed-outside'
+            ? 'found removed outside cachegate'
+            : 'ended: its time ran out';
+      return {
+        subject: `Access ended: ${id}`,
+        headline: `The access ${how}, and cachegate verified it is gone: ${what}.`,
+        details: requestDetails(view, { deadline: false }),
+        next: 'If you need access again, submit a new request.',
+        action: requestLink(view),
+      };
+    }
+    case 'extension-requested': {
+      const extension = view.extension;
+      return {
+        subject: `Approval needed: more time for ${who} (${id})`,
+        headline: `${view.requester} asks to extend their access by ${formatDuration(extension?.durationMinutes) ?? 'some time'}: ${what}.`,
+        details: [...requestDetails(view, { deadline: false }), { label: 'Why more time', value: extension?.reason ?? '' }, { label: 'Access ends', value: deadline ?? 'unknown' }],
+        next: `Open the page to approve or deny the extension.${extension ? ` If no one decides by ${formatTime(extension.deadline) ?? extension.deadline}, nothing changes.` : ''}`,
+        action: approverLink(event, view),
+        footer: approverFooter,
+      };
+    }
+    case 'extension-approved':
+      return {
+        subject: `Extended: your cache access ${id}`,
+        headline: `${view.extension?.decidedBy ?? 'An approver'} approved more time: your access now ends at ${formatTime(view.extension?.newExpiresAt) ?? deadline ?? 'its new end'}.`,
+        details: requestDetails(view, { deadline: false }),
+        next: 'Nothing else to do.',
+        action: requestLink(view, 'View your request'),
+      };
+    case 'extension-denied':
+      return {
+        subject: `Extension denied: ${id}`,
+        headline: `${view.extension?.decidedBy ?? 'An approver'} denied more time. Your access still ends at ${deadline ?? 'its end time'}.`,
+        details: requestDetails(view, { deadline: false }),
+        next: 'Nothing changed.',
+        action: requestLink(view, 'View your request'),
+      };
+    case 'extension-expired':
+    case 'extension-closed':
+      return {
+        subject: `Extension not decided: ${id}`,
+        headline:
+          event === 'extension-expired'
+            ? `No one decided on your extension in time. Your access still ends at ${deadline ?? 'its end time'}.`
+            : 'Your access ended before anyone decided on your extension, so the extension was closed.',
+        details: requestDetails(view, { deadline: false }),
+        next: 'Nothing changed.',
+        action: requestLink(view, 'View your request'),
       };
     case 'cancelled':
       return {

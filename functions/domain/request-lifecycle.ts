@@ -23,6 +23,33 @@ export interface Decision {
   via: 'email' | 'slack';
 }
 
+/** Why access ended: its time ran out, a person ended it, or the grant was found removed outside cachegate. */
+export type EndReason = 'expired' | 'revoked' | 'removed-outside';
+
+/** The target's limits at submission: warnings and extensions follow them. */
+export interface AccessLimits {
+  maxDurationMinutes: number;
+  expiryWarningMinutes: number;
+  maxExtensions: number;
+}
+
+/** One extension request: a decision round of its own, with its own links and decisions. */
+export interface ExtensionRound {
+  id: string;
+  durationMinutes: number;
+  reason: string;
+  requestedAt: string;
+  /** The round's approval window ends here. */
+  deadline: string;
+  approvers: string[];
+  approvalsRequired: number;
+  approvals: Record<string, Decision>;
+  status: 'PENDING' | 'APPROVED' | 'DENIED' | 'EXPIRED' | 'CLOSED';
+  decidedBy: string[];
+  /** The end of access the approval moved to. */
+  newExpiresAt?: string;
+}
+
 export interface AccessRequestRecord {
   id: string;
   requester: string;
@@ -48,6 +75,20 @@ export interface AccessRequestRecord {
   approvals: Record<string, Decision>;
   decidedBy: string[];
   grant?: GrantReceipt & { startedAt: string };
+  /** How long access lasts once in effect (minutes). */
+  durationMinutes: number;
+  limits: AccessLimits;
+  /** Access in effect since (set with ACTIVE). */
+  activeSince?: string;
+  /** When access ends: set when it is in effect (the requester gets the whole duration), moved by extensions. */
+  expiresAt?: string;
+  /** The expiresAt the expiry warning was sent for (a moved end gets a warning of its own). */
+  warnedFor?: string;
+  endReason?: EndReason;
+  /** Who ended it: a person's email, or "cachegate". */
+  endedBy?: string;
+  endedAt?: string;
+  extensions: ExtensionRound[];
   /** How many times the grant's status was looked at (for the operator and the benchmark). */
   grantChecks?: number;
   failureReason?: string;
@@ -58,7 +99,7 @@ export interface AccessRequestRecord {
 }
 
 export function newRequestRecord(
-  input: Pick<AccessRequestRecord, 'id' | 'requester' | 'target' | 'policyKey' | 'resolved' | 'reason' | 'approvers' | 'idempotencyKey'> & {
+  input: Pick<AccessRequestRecord, 'id' | 'requester' | 'target' | 'policyKey' | 'resolved' | 'reason' | 'approvers' | 'idempotencyKey' | 'durationMinutes'> & {
     policy: TargetPolicy;
     now: Date;
   },
@@ -86,6 +127,13 @@ export function newRequestRecord(
     escalated: false,
     approvals: {},
     decidedBy: [],
+    durationMinutes: input.durationMinutes,
+    limits: {
+      maxDurationMinutes: input.policy.maxDurationMinutes,
+      expiryWarningMinutes: input.policy.expiryWarningMinutes,
+      maxExtensions: input.policy.maxExtensions,
+    },
+    extensions: [],
     ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
     history: [{ at, event: 'submitted', actor: input.requester, status: 'PENDING_APPROVAL', detail: input.reason }],
   };

@@ -169,12 +169,18 @@ export function parseNewAccessRequest(body: unknown): NewAccessRequest {
   if (duration !== undefined) {
     if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 1) {
       problems.push({ field: 'durationMinutes', message: 'must be a whole number of minutes, at least 1' });
-    } else {
-      // Nothing revokes access at the end of a duration yet: refuse rather than grant forever silently.
-      problems.push({ field: 'durationMinutes', message: 'time-limited access is not supported yet; omit it (grants stay until an operator revokes them)' });
     }
   }
 
   if (problems.length > 0 || !target || reason === undefined) throw new ValidationError(problems);
-  return { target, reason: reason.trim() };
+  return { target, reason: reason.trim(), ...(typeof duration === 'number' ? { durationMinutes: duration } : {}) };
+}
+
+/** The access's length: the one asked for, within the target's maximum, or the target's default. */
+export function accessDuration(asked: number | undefined, limits: { defaultDurationMinutes: number; maxDurationMinutes: number }): number {
+  if (asked === undefined) return limits.defaultDurationMinutes;
+  if (asked > limits.maxDurationMinutes) {
+    throw new ValidationError([{ field: 'durationMinutes', message: `must be at most ${limits.maxDurationMinutes} minutes for this target (got ${asked})` }]);
+  }
+  return asked;
 }

@@ -215,9 +215,10 @@ function eventOfStatus(view: RequestView): NotificationEvent {
     case 'DENIED':
       return 'denied';
     case 'EXPIRED':
+      return 'expired';
     case 'REVOKING':
     case 'ENDED':
-      return 'expired';
+      return 'ended';
     case 'FAILED':
       return 'failed';
     case 'CANCELLED':
@@ -254,6 +255,23 @@ function outcomeLine(event: NotificationEvent, view: RequestView): string {
       return `:warning: *Approved*${by}, but the grant *failed*: ${escapeSlack(oneLine(view.failureReason ?? 'unknown error', 500))}`;
     case 'cancelled':
       return ':heavy_multiplication_x: *Cancelled*. Nothing was changed.';
+    case 'expiry-warning':
+      return `:hourglass_flowing_sand: Access ends${until ? ` at ${until}` : ' soon'}.`;
+    case 'ended':
+      return view.endReason === 'revoked'
+        ? `:lock: *Access ended* early by ${person(view.endedBy ?? 'a person')}; the grant was removed.`
+        : view.endReason === 'removed-outside'
+          ? ':lock: *Access ended*: the grant was removed outside cachegate.'
+          : ':lock: *Access ended*: its time ran out; the grant was removed.';
+    case 'extension-requested':
+      return `:hourglass: ${person(view.requester)} asks for ${escapeSlack(oneLine(String(view.extension?.durationMinutes ?? '?'), 10))} more minutes; approvers were emailed their links.`;
+    case 'extension-approved':
+      return `:white_check_mark: Extension approved; access now ends${until ? ` at ${until}` : ''}.`;
+    case 'extension-denied':
+      return ':no_entry: Extension denied; the end of access is unchanged.';
+    case 'extension-expired':
+    case 'extension-closed':
+      return ':hourglass: Extension not decided in time; the end of access is unchanged.';
   }
 }
 

@@ -12,9 +12,26 @@ import { logger } from '../logger.js';
 import { notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
 
-export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'DENIED' | 'EXPIRED' | 'FAILED' | 'CANCELLED'>;
+export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'ENDED' | 'DENIED' | 'EXPIRED' | 'FAILED' | 'CANCELLED'>;
 
-const EVENTS = { ACTIVE: 'granted', DENIED: 'denied', EXPIRED: 'expired', FAILED: 'failed', CANCELLED: 'cancelled' } as const;
+const EVENTS = { ACTIVE: 'granted', ENDED: 'ended', DENIED: 'denied', EXPIRED: 'expired', FAILED: 'failed', CANCELLED: 'cancelled' } as const;
+
+/** The outcomes the workflow itself stores; the others were stored by the person or step that caused them. */
+const STORED_HERE: readonly Outcome[] = ['ACTIVE', 'ENDED', 'FAILED'];
+
+/** What the status change writes besides the status: the reason of a failure, the times of access. */
+function outcomeFields(outcome: Outcome, state: unknown, now: Date, request: AccessRequestRecord): { set: Partial<AccessRequestRecord>; detail?: string } {
+  if (outcome === 'FAILED') {
+    const reason = failureReason(state);
+    return { set: { failureReason: reason }, detail: reason };
+  }
+  if (outcome === 'ACTIVE') {
+    // The whole duration counts from here, when access is in effect, not from the approval.
+    const expiresAt = new Date(now.getTime() + request.durationMinutes * 60_000).toISOString();
+    return { set: { activeSince: now.toISOString(), expiresAt }, detail: `until ${expiresAt}` };
+  }
+  return { set: { endedAt: now.toISOString() }, ...(request.endReason ? { detail: request.endReason } : {}) };
+}
 
 /** A person-readable reason from the state the failure path carried ($.error, $.check, $.cleanupError). */
 export function failureReason(state: unknown): string {
@@ -50,18 +67,12 @@ export async function finishRequest(input: { requestId: string; outcome: Outcome
   for (let attempt = 0; attempt < 3 && !request; attempt++) {
     const current = await requestStore.get(requestId);
     if (!current) throw new NotFoundError(`No request ${requestId}`);
-    if (current.status === outcome || isFinal(current.status) || (outcome !== 'ACTIVE' && outcome !== 'FAILED')) {
+    if (current.status === outcome || isFinal(current.status) || !STORED_HERE.includes(outcome)) {
       request = current;
       break;
     }
-    const reason = outcome === 'FAILED' ? failureReason(input.state) : undefined;
-    request = await changeStatus(current, {
-      to: outcome,
-      by: 'workflow',
-      actor: 'cachegate',
-      now,
-      ...(reason ? { set: { failureReason: reason }, detail: reason } : {}),
-    });
+    const fields = outcomeFields(outcome, input.state, now, current);
+    request = await changeStatus(current, { to: outcome, by: 'workflow', actor: 'cachegate', now, set: fields.set, ...(fields.detail ? { detail: fields.detail } : {}) });
   }
   if (!request) throw new Error(`The status of request ${requestId} kept changing; its outcome ${outcome} was not stored`);
   const event = ANNOUNCED_AS[request.status];

@@ -7,7 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { grantConfig } from '../config.js';
 import type { GrantRequest, GrantState } from '../domain/grant-driver.js';
 import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
-import { AlreadyAuthorized, NotFoundError } from '../errors.js';
+import { describeTarget, targetKey } from '../domain/access-request.js';
+import { afterLeaving, latestEnd, type GrantRecord } from '../domain/grant-record.js';
+import { AlreadyAuthorized, CachegateError, GrantFailed, GroupNotFound, NotAuthorized, NotFoundError } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
@@ -20,12 +22,57 @@ async function load(requestId: string): Promise<AccessRequestRecord> {
   return request;
 }
 
-function grantRequest(request: AccessRequestRecord): GrantRequest {
-  return { requestId: request.id, requester: request.requester, target: request.target, resolved: request.resolved };
+/** A grant being revoked by its last holder: a new holder waits (the state machine retries) and grants again. */
+export class GrantBusy extends CachegateError {
+  override name = 'GrantBusy';
 }
 
+/** What the grant call needs, and the rule's description: who holds it, until the latest end. */
+function grantRequest(request: AccessRequestRecord, record?: GrantRecord): GrantRequest {
+  const until = record ? latestEnd(record) : request.expiresAt;
+  return { requestId: request.id, requester: request.requester, target: request.target, resolved: request.resolved, ...(until ? { until } : {}) };
+}
+
+/**
+ * Joins the request to its grant record: the first holder creates the record (and then the grant), a
+ * later one shares what is there. Conditional on the record's version; a lost race is read again.
+ */
+async function joinGrant(request: AccessRequestRecord, now: Date): Promise<{ record: GrantRecord; first: boolean }> {
+  const key = targetKey(request.target);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const record = await requestStore.grantRecord(key);
+    if (!record) {
+      const fresh = { key, target: request.target, resolved: request.resolved, holders: [request.id], createdBy: request.id, state: 'granting' as const, ends: {} };
+      if (await requestStore.putGrantRecord(fresh, 0, now)) return { record: { ...fresh, version: 1, updatedAt: now.toISOString() }, first: true };
+      continue;
+    }
+    if (record.holders.includes(request.id)) return { record, first: record.createdBy === request.id && record.state === 'granting' };
+    if (record.state === 'revoking') throw new GrantBusy(`The grant is being revoked for its last holder; this request grants it again once that is done`);
+    const joined = { ...record, holders: [...record.holders, request.id] };
+    if (await requestStore.putGrantRecord(joined, record.version, now)) return { record: { ...joined, version: record.version + 1 }, first: false };
+  }
+  throw new GrantBusy('The grant record kept changing; trying again');
+}
+
+/** Writes a change to the grant record on the version read; re-reads and re-applies on a lost race. */
+async function updateGrantRecord(key: string, change: (record: GrantRecord) => GrantRecord | undefined, now: Date): Promise<GrantRecord | undefined> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const record = await requestStore.grantRecord(key);
+    if (!record) return undefined;
+    const next = change(record);
+    if (!next) return record;
+    if (await requestStore.putGrantRecord(next, record.version, now)) return { ...next, version: record.version + 1 };
+  }
+  throw new GrantBusy('The grant record kept changing; trying again');
+}
+
+/**
+ * "Grant ingress". Writes, in order: the request (APPROVED → AUTHORIZING), the grant record (this request
+ * a holder), the grant in AWS (first holder only), the rule id on the record and the request. A crash
+ * between any two leaves a state the task's retry or the reconciler finishes (docs/lifecycle.md).
+ */
 export async function grantIngress(requestId: string, now: Date): Promise<{ created: boolean }> {
-  const request = await load(requestId);
+  let request = await load(requestId);
   if (request.grant) return { created: request.grant.created }; // a retried task: the grant call was made
   if (request.status === 'APPROVED') {
     // The requester hears of the approval from here, the workflow's first step after it (not from the
@@ -33,23 +80,37 @@ export async function grantIngress(requestId: string, now: Date): Promise<{ crea
     await notifyPeople('approved', request);
     const authorizing = await changeStatus(request, { to: 'AUTHORIZING', by: 'workflow', actor: 'cachegate', detail: request.resolved.summary, now });
     if (!authorizing) throw new Error(`Request ${requestId} changed while its grant was starting`);
+    request = authorizing;
   }
+  const { record, first } = await joinGrant(request, now);
+  if (!first) {
+    // Shared: the grant is cachegate's already (another request created it); verify it like a fresh one.
+    await requestStore.update(requestId, {
+      set: { grant: { created: false, ...(record.ruleId ? { ruleId: record.ruleId } : {}), startedAt: now.toISOString() } },
+      history: [{ at: now.toISOString(), event: 'grant shared', actor: 'cachegate', detail: `held with ${record.holders.filter((h) => h !== requestId).join(', ') || 'no one else'}` }],
+      now,
+    });
+    return { created: false };
+  }
+  let receipt;
   try {
-    const receipt = await grantDriverFor(request.target).authorize(grantRequest(request));
-    await requestStore.update(requestId, { set: { grant: { ...receipt, startedAt: now.toISOString() } }, now: new Date() });
-    logger.info('grant requested', { requestId, ruleId: receipt.ruleId });
-    return { created: receipt.created };
+    receipt = await grantDriverFor(request.target).authorize(grantRequest(request));
   } catch (error) {
+    // The grant call failed: this request no longer holds the record it created.
+    await updateGrantRecord(record.key, (r) => (r.holders.includes(requestId) ? { ...r, holders: r.holders.filter((h) => h !== requestId) } : undefined), new Date());
+    const emptied = await requestStore.grantRecord(record.key);
+    if (emptied && emptied.holders.length === 0 && emptied.state === 'granting') await requestStore.deleteGrantRecord(emptied.key, emptied.version);
     if (error instanceof AlreadyAuthorized) {
-      // Not ours to revoke later: remember that this request did not create it.
-      await requestStore.update(requestId, {
-        set: { grant: { created: false, startedAt: now.toISOString() } },
-        history: [{ at: new Date().toISOString(), event: 'already authorized', actor: 'cachegate', detail: 'An equal grant exists; verifying it' }],
-        now: new Date(),
-      });
+      // Equal access exists that cachegate did not create: it cannot take it back, so it does not manage it.
+      throw new GrantFailed(`${error.message}. cachegate does not manage access it did not create; remove that grant, or ask without cachegate`);
     }
     throw error;
   }
+  const at = new Date();
+  await updateGrantRecord(record.key, (r) => ({ ...r, state: 'active', ...(receipt.ruleId ? { ruleId: receipt.ruleId } : {}) }), at);
+  await requestStore.update(requestId, { set: { grant: { ...receipt, startedAt: now.toISOString() } }, now: at });
+  logger.info('grant requested', { requestId, ruleId: receipt.ruleId });
+  return { created: receipt.created };
 }
 
 export interface CheckResult {
@@ -84,27 +145,94 @@ export async function checkGrantStatus(requestId: string): Promise<CheckResult> 
   return { state, checks, gaveUp, nextCheckSeconds: config.recheckSeconds };
 }
 
-/** Failure clean-up: revoke the grant only if this request created it. */
-export async function revokeOwnGrant(requestId: string): Promise<{ revoked: boolean }> {
-  const request = await load(requestId);
-  const now = new Date();
-  if (!request.grant?.created) {
-    await requestStore.update(requestId, { history: [{ at: now.toISOString(), event: 'nothing to revoke', actor: 'cachegate' }], now });
-    return { revoked: false };
+export interface ReleaseResult {
+  /** The grant in AWS was revoked (this was its last holder): verify it is gone. */
+  revoked: boolean;
+  nextCheckSeconds: number;
+}
+
+/**
+ * "Revoke access" and "Clean up grant": the request leaves its grant record; only the last holder's
+ * leaving revokes the grant in AWS, by what was recorded at grant time. At the end of access the request
+ * goes ACTIVE → REVOKING first (a person's revoke has done that already). A grant already gone (revoked
+ * by hand, its group deleted) counts as revoked; throttling is thrown for the state machine to retry;
+ * any other failure leaves the request REVOKING with the reason, for the reconciler.
+ */
+export async function releaseGrant(requestId: string, now: Date): Promise<ReleaseResult> {
+  let request = await load(requestId);
+  if (request.status === 'ACTIVE') {
+    const revoking = await changeStatus(request, {
+      to: 'REVOKING',
+      by: 'workflow',
+      actor: 'cachegate',
+      detail: 'The access has reached its end',
+      set: { endReason: 'expired', endedBy: 'cachegate' },
+      now,
+    });
+    request = revoking ?? (await load(requestId));
   }
+  const key = targetKey(request.target);
+  const left = await updateGrantRecord(
+    key,
+    (record) => {
+      if (!record.holders.includes(requestId)) return undefined;
+      const after = afterLeaving(record, requestId);
+      const { [requestId]: _mine, ...ends } = record.ends;
+      return { ...record, holders: after.holders, ends, ...(after.last ? { state: 'revoking' as const } : {}) };
+    },
+    now,
+  );
+  const check = revokeCheckSeconds(request);
+  // The last holder gone (now, or by this task's earlier attempt): the grant goes. Otherwise others keep it.
+  if (!left || left.holders.length > 0 || left.state !== 'revoking') {
+    const detail = left && left.holders.length > 0 ? `still held by ${left.holders.join(', ')}` : 'no grant held';
+    await requestStore.update(requestId, { history: [{ at: now.toISOString(), event: 'grant released', actor: 'cachegate', detail }], now });
+    return { revoked: false, nextCheckSeconds: check };
+  }
+  await revokeInAws(request, left, now);
+  return { revoked: true, nextCheckSeconds: check };
+}
+
+/** The grant's revoke in AWS, by the rule id recorded on the grant record; "already gone" is done. */
+async function revokeInAws(request: AccessRequestRecord, record: GrantRecord, now: Date): Promise<void> {
   try {
-    await grantDriverFor(request.target).revoke(grantRequest(request), request.grant);
+    await grantDriverFor(request.target).revoke(grantRequest(request, record), { created: true, ...(record.ruleId ? { ruleId: record.ruleId } : {}) });
   } catch (error) {
-    await requestStore.update(requestId, {
+    if (error instanceof NotAuthorized || error instanceof GroupNotFound) {
+      await requestStore.update(request.id, { history: [{ at: now.toISOString(), event: 'grant already gone', actor: 'cachegate', detail: (error as Error).message }], now });
+      return;
+    }
+    await requestStore.update(request.id, {
       history: [{ at: now.toISOString(), event: 'grant revoke failed', actor: 'cachegate', detail: `${(error as Error).name}: ${(error as Error).message}` }],
       now,
     });
     throw error;
   }
-  await requestStore.update(requestId, {
-    history: [{ at: now.toISOString(), event: 'grant revoked', actor: 'cachegate', detail: 'clean-up after failure' }],
-    now,
-  });
-  logger.info('grant revoked after failure', { requestId });
-  return { revoked: true };
+  await requestStore.update(request.id, { history: [{ at: now.toISOString(), event: 'grant revoked', actor: 'cachegate', detail: record.ruleId ?? describeTarget(request.target) }], now });
+  logger.info('grant revoked', { requestId: request.id, ruleId: record.ruleId });
+}
+
+/** VPC revokes are seen within seconds; classic ones take about a minute, as grants do. */
+function revokeCheckSeconds(request: AccessRequestRecord): number {
+  return request.target.mode === 'vpc' ? 1 : grantConfig().firstCheckSeconds;
+}
+
+export interface RevokeCheck {
+  gone: boolean;
+  gaveUp: boolean;
+  nextCheckSeconds: number;
+}
+
+/** "Check revoke": is the grant gone from AWS? Then the grant record goes too. */
+export async function checkRevoked(requestId: string, now: Date): Promise<RevokeCheck> {
+  const request = await load(requestId);
+  const key = targetKey(request.target);
+  const record = await requestStore.grantRecord(key);
+  const state = await grantDriverFor(request.target).status(grantRequest(request, record));
+  const gone = state === 'absent';
+  const startedAt = Date.parse(record?.updatedAt ?? request.updatedAt);
+  const gaveUp = !gone && (now.getTime() - startedAt) / 1000 >= grantConfig().verifyTimeoutSeconds;
+  if (gone && record && record.state === 'revoking' && record.holders.length === 0) await requestStore.deleteGrantRecord(key, record.version);
+  await requestStore.update(requestId, { history: [{ at: now.toISOString(), event: gone ? 'grant gone' : `grant ${state}`, actor: 'cachegate' }], now });
+  return { gone, gaveUp, nextCheckSeconds: grantConfig().recheckSeconds };
 }

@@ -6,6 +6,7 @@ import { requestUrl } from './request-url.js';
 
 export function requestView(request: AccessRequestRecord): RequestView {
   const decision = request.decidedBy[0] ? request.approvals[request.decidedBy[0]] : undefined;
+  const round = request.extensions.at(-1);
   return {
     id: request.id,
     requester: request.requester,
@@ -17,6 +18,21 @@ export function requestView(request: AccessRequestRecord): RequestView {
     ...(decision?.comment ? { decisionComment: decision.comment } : {}),
     ...(request.failureReason ? { failureReason: request.failureReason } : {}),
     requestUrl: requestUrl(request.id),
-    ...(request.status === 'PENDING_APPROVAL' ? { expiresAt: request.approvalDeadline } : {}),
+    durationMinutes: request.durationMinutes,
+    ...(request.status === 'PENDING_APPROVAL' ? { expiresAt: request.approvalDeadline } : request.expiresAt ? { expiresAt: request.expiresAt } : {}),
+    ...(request.endReason ? { endReason: request.endReason } : {}),
+    ...(request.endedBy ? { endedBy: request.endedBy } : {}),
+    ...(round
+      ? {
+          extension: {
+            id: round.id,
+            durationMinutes: round.durationMinutes,
+            reason: round.reason,
+            deadline: round.deadline,
+            ...(round.decidedBy.length > 0 ? { decidedBy: round.decidedBy.join(', ') } : {}),
+            ...(round.newExpiresAt ? { newExpiresAt: round.newExpiresAt } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -24,7 +24,16 @@ export function recipientsOf(event: NotificationEvent, request: AccessRequestRec
   switch (event) {
     case 'submitted':
     case 'approved':
+    case 'expiry-warning':
+    case 'extension-approved':
+    case 'extension-denied':
+    case 'extension-expired':
+    case 'extension-closed':
       return [request.requester];
+    case 'extension-requested': {
+      const round = request.extensions.at(-1);
+      return (round?.approvers ?? []).filter((a) => !round?.approvals[a] && a !== request.requester);
+    }
     case 'approval-requested':
     case 'reminder':
     case 'escalated':
@@ -32,6 +41,7 @@ export function recipientsOf(event: NotificationEvent, request: AccessRequestRec
       return approvers.filter((a) => !request.approvals[a] && a !== request.requester);
     case 'denied':
     case 'granted':
+    case 'ended':
     case 'expired':
     case 'failed':
     case 'cancelled':

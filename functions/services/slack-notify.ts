@@ -124,11 +124,18 @@ export async function notifySlack(event: NotificationEvent, request: AccessReque
         return await postApprovalRequest(slack, request, view, approvalUrls);
       case 'reminder':
       case 'escalated':
+      case 'expiry-warning':
+      case 'extension-requested':
+      case 'extension-approved':
+      case 'extension-denied':
+      case 'extension-expired':
+      case 'extension-closed':
         return await replyInThread(slack, event, request, view);
       case 'approved':
         // Without a message to edit (webhook mode), the final state's message says it all.
         return await showOutcome(slack, request, viewOf);
       case 'granted':
+      case 'ended':
       case 'denied':
       case 'expired':
       case 'failed':

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { policyKeyOf, targetKey } from '../domain/access-request.js';
 import { approversForRequest, policyFor } from '../domain/approval-policy.js';
 import { newRequestRecord, type AccessRequestRecord } from '../domain/request-lifecycle.js';
-import { parseNewAccessRequest } from '../domain/request-rules.js';
+import { accessDuration, parseNewAccessRequest } from '../domain/request-rules.js';
 import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { requestStore } from '../adapters/request-store.js';
@@ -50,6 +50,8 @@ export async function submitRequest(input: {
     throw new ForbiddenError(`"${policyKey}" needs ${policy.approvalsRequired} approval(s) from people other than you, and its policy lists only ${approvers.length}`);
   }
 
+  const durationMinutes = accessDuration(parsed.durationMinutes, policy);
+
   let resolved;
   try {
     resolved = await grantDriverFor(parsed.target).resolveTarget(parsed.target);
@@ -76,6 +78,7 @@ export async function submitRequest(input: {
     policyKey,
     resolved,
     reason: parsed.reason,
+    durationMinutes,
     policy,
     approvers: approvers.map((a) => a.email),
     now,

@@ -1,5 +1,5 @@
-/** "Clean up grant": on failure, revoke what this request created. */
-import { revokeOwnGrant } from '../services/grant.js';
+/** "Revoke access" and "Clean up grant": the request leaves its grant; the last holder's leaving revokes it. */
+import { releaseGrant } from '../services/grant.js';
 import { taskHandler, type TaskInput } from './task-handler.js';
 
-export const handler = taskHandler(async (input: TaskInput) => revokeOwnGrant(input.requestId));
+export const handler = taskHandler(async (input: TaskInput) => releaseGrant(input.requestId, new Date()));

@@ -24,6 +24,10 @@ const policy: TargetPolicy = {
   reminderAfterMinutes: 60,
   escalateAfterMinutes: 120,
   escalationApprovers: [{ email: 'dave@example.com' }, { email: 'alice@example.com' }],
+  defaultDurationMinutes: 60,
+  maxDurationMinutes: 480,
+  expiryWarningMinutes: 10,
+  maxExtensions: 3,
 };
 
 function record(overrides: Partial<AccessRequestRecord> = {}, policyOverrides: Partial<TargetPolicy> = {}): AccessRequestRecord {
@@ -35,6 +39,7 @@ function record(overrides: Partial<AccessRequestRecord> = {}, policyOverrides: P
       policyKey: 'default',
       resolved: { summary: 'myec2group on default' },
       reason: 'investigate latency',
+      durationMinutes: 60,
       policy: { ...policy, ...policyOverrides },
       approvers: ['bob@example.com', 'carol@example.com'],
       now: T0,
@@ -86,6 +91,7 @@ describe('newRequestRecord', () => {
       policyKey: 'default',
       resolved: { summary: 's' },
       reason: 'r',
+      durationMinutes: 30,
       policy: { ...policy, approvalWindowMinutes: 0.5 },
       approvers: ['bob@example.com'],
       now: T0,

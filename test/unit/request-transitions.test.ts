@@ -58,8 +58,9 @@ describe('applyDecision: what the decisions recorded so far mean', () => {
       policyKey: 'default',
       resolved: { summary: 'default' },
       reason: 'debugging',
+      durationMinutes: 60,
       approvers: ['bob@example.com', 'carol@example.com'],
-      policy: { approvers: [], approvalsRequired, approvalWindowMinutes: 60, reminderAfterMinutes: 30, escalateAfterMinutes: 45, escalationApprovers: [] },
+      policy: { approvers: [], approvalsRequired, approvalWindowMinutes: 60, reminderAfterMinutes: 30, escalateAfterMinutes: 45, escalationApprovers: [], defaultDurationMinutes: 60, maxDurationMinutes: 480, expiryWarningMinutes: 10, maxExtensions: 3 },
       now: T0,
     });
   const approve: Decision = { decision: 'approve', at: T0.toISOString(), via: 'email' };

@@ -134,13 +134,18 @@ describe('POST /requests: the body', () => {
     expect(expectRefusal(reply, 400, 'ValidationError', ['reason']).details[0]?.message).toBe('must be at most 999 characters (got 1000)');
   });
 
-  it('durationMinutes → 400: time-limited access is not supported', async () => {
-    const reply = await changesNothing(() => post(classicBody({ durationMinutes: 60 })));
-    expect(expectRefusal(reply, 400, 'ValidationError', ['durationMinutes']).details[0]?.message).toMatch(/not supported/);
+  it('durationMinutes above the target’s maximum → 400 that gives the maximum', async () => {
+    const reply = await changesNothing(() => post(classicBody({ durationMinutes: 481 })));
+    expect(expectRefusal(reply, 400, 'ValidationError', ['durationMinutes']).details[0]?.message).toBe('must be at most 480 minutes for this target (got 481)');
+  });
+
+  it.each([0, -5, 1.5, '30', null])('durationMinutes %p → 400: a whole number of minutes, at least 1', async (durationMinutes) => {
+    const reply = await changesNothing(() => post(classicBody({ durationMinutes })));
+    expect(expectRefusal(reply, 400, 'ValidationError', ['durationMinutes']).details[0]?.message).toBe('must be a whole number of minutes, at least 1');
   });
 
   it('every problem at once', async () => {
-    const reply = await changesNothing(() => post({ replicationGroupId: 'Orders_Cache', sourceSecurityGroupId: 'sg-nothex', reason: '', durationMinutes: 5 }));
+    const reply = await changesNothing(() => post({ replicationGroupId: 'Orders_Cache', sourceSecurityGroupId: 'sg-nothex', reason: '', durationMinutes: 0 }));
     expectRefusal(reply, 400, 'ValidationError', ['replicationGroupId', 'sourceSecurityGroupId', 'reason', 'durationMinutes']);
   });
 

@@ -77,7 +77,9 @@ describe('classic workflow', () => {
     const events = done.history.map((e) => e.event);
     expect(events).toEqual(expect.arrayContaining(['submitted', 'approval requested', 'approved', 'request approved', 'grant requested', 'grant active', 'granted']));
     expect(done.history.find((e) => e.event === 'approved')?.actor).toBe('bob@example.com');
-    expect(stack.stepFunctions.execution(id)?.status).toBe('SUCCEEDED');
+    // The execution holds the access until it ends (time-bound access: see the lifecycle tests).
+    expect(stack.stepFunctions.execution(id)?.status).toBe('RUNNING');
+    expect(Date.parse(done.expiresAt as string) - Date.parse(done.activeSince as string)).toBe(60 * 60_000);
     await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && m.links.some((l) => l.endsWith(id)) && /granted|active|in place/i.test(`${m.subject} ${m.text}`));
   });
 
@@ -105,16 +107,17 @@ describe('classic workflow', () => {
     expect(late.text).toContain('expired');
   });
 
-  it('an authorization that already exists is verified, not failed, and marked as not ours', async () => {
+  it('an authorization made outside cachegate between submission and grant: FAILED with that reason, and left alone', async () => {
     const group = await newGroup();
+    const { id } = (await submit(group)).body;
     await elasticache.send(
       new (await import('@aws-sdk/client-elasticache')).AuthorizeCacheSecurityGroupIngressCommand({ CacheSecurityGroupName: group, EC2SecurityGroupName: 'myec2group', EC2SecurityGroupOwnerId: OWNER }),
     );
-    const { id } = (await submit(group)).body;
     await call(stack, 'POST', await approvalLinkFor(stack, 'bob@example.com', id), { form: { decision: 'approve' } });
     const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED']);
-    expect(done.status).toBe('ACTIVE');
-    expect(done.history.map((e) => e.event)).toContain('already authorized');
+    expect(done.status).toBe('FAILED');
+    expect(done.failureReason).toMatch(/does not manage access it did not create/);
+    expect(authorizationStatus(group)).toBe('available');
   });
 
   it('the group deleted before the grant → FAILED with the reason', async () => {

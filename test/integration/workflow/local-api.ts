@@ -1,6 +1,8 @@
 /** Driving the local stack over HTTP the way a person's client would. */
 import type { LocalStack } from '../../../local/stack.js';
 
+const FINAL = ['ENDED', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
+
 export interface ApiReply<T = Record<string, unknown>> {
   status: number;
   body: T;
@@ -52,7 +54,8 @@ export async function waitForStatus(stack: LocalStack, id: string, statuses: str
     const reply = await call<RequestBody>(stack, 'GET', `/requests/${id}`, { as });
     last = reply.body;
     if (statuses.includes(last.status)) {
-      await stack.stepFunctions.execution(id)?.done;
+      // A final status ends the execution: let it finish. ACTIVE holds until the access ends.
+      if (FINAL.includes(last.status)) await stack.stepFunctions.execution(id)?.done;
       return last;
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
