@@ -125,19 +125,19 @@ function wholeNumber(value: unknown, where: string, fallback: number, min: numbe
   return value;
 }
 
+/**
+ * Access lengths. The maximum is whole minutes (what a request may ask for); the default and the warning
+ * may be fractions down to one second, like the other minutes here, so tests and demos can end quickly.
+ */
 function parseDurations(entry: Record<string, unknown>, where: string) {
   const maxDurationMinutes = wholeNumber(entry.maxDurationMinutes, `${where}.maxDurationMinutes`, DEFAULTS.maxDurationMinutes, 1, MAX_DURATION_LIMIT_MINUTES);
-  const defaultDurationMinutes = wholeNumber(
-    entry.defaultDurationMinutes,
-    `${where}.defaultDurationMinutes`,
-    Math.min(DEFAULTS.defaultDurationMinutes, maxDurationMinutes),
-    1,
-    maxDurationMinutes,
-  );
+  const defaultDurationMinutes = minutes(entry.defaultDurationMinutes, `${where}.defaultDurationMinutes`, Math.min(DEFAULTS.defaultDurationMinutes, maxDurationMinutes));
+  if (defaultDurationMinutes > maxDurationMinutes) fail(`${where}.defaultDurationMinutes`, `must be at most maxDurationMinutes (${maxDurationMinutes})`);
+  const expiryWarningMinutes = entry.expiryWarningMinutes === 0 ? 0 : minutes(entry.expiryWarningMinutes, `${where}.expiryWarningMinutes`, DEFAULTS.expiryWarningMinutes);
   return {
     defaultDurationMinutes,
     maxDurationMinutes,
-    expiryWarningMinutes: wholeNumber(entry.expiryWarningMinutes, `${where}.expiryWarningMinutes`, DEFAULTS.expiryWarningMinutes, 0, MAX_DURATION_LIMIT_MINUTES),
+    expiryWarningMinutes,
     maxExtensions: wholeNumber(entry.maxExtensions, `${where}.maxExtensions`, DEFAULTS.maxExtensions, 0, 100),
   };
 }

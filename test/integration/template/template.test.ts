@@ -180,20 +180,23 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   waitForApproval: [...dynamo('GetItem', 'PutItem', 'UpdateItem'), RESUME, 'states:SendTaskFailure state machine', QUEUE],
   remindApprovers: [...dynamo('GetItem', 'UpdateItem'), QUEUE],
   grantIngress: [
-    ...dynamo('GetItem', 'UpdateItem'),
+    ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
     QUEUE,
     `elasticache:AuthorizeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
     ...EC2_GROUPS.map((groups) => `ec2:AuthorizeSecurityGroupIngress ${groups}`),
     'ec2:CreateTags ec2:security-group-rule/* if {"StringEquals":{"ec2:CreateAction":"AuthorizeSecurityGroupIngress"}}',
     DESCRIBE_RULES,
   ],
-  checkGrantStatus: [...dynamo('GetItem', 'UpdateItem'), `elasticache:DescribeCacheSecurityGroups ${CACHE_GROUPS}`, DESCRIBE_RULES],
+  checkGrantStatus: [...dynamo('GetItem', 'UpdateItem', 'DeleteItem'), `elasticache:DescribeCacheSecurityGroups ${CACHE_GROUPS}`, DESCRIBE_RULES],
   revokeIngress: [
-    ...dynamo('GetItem', 'UpdateItem'),
+    ...dynamo('GetItem', 'PutItem', 'UpdateItem'),
     `elasticache:RevokeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
     ...EC2_GROUPS.map((groups) => `ec2:RevokeSecurityGroupIngress ${groups}`),
   ],
   finishRequest: [...dynamo('GetItem', 'UpdateItem', 'DeleteItem'), QUEUE],
+  checkAccess: [...dynamo('GetItem', 'UpdateItem'), QUEUE],
+  holdAccess: [...dynamo('GetItem', 'PutItem'), RESUME],
+  revokeRequest: [...dynamo('GetItem', 'UpdateItem'), RESUME],
   deliverNotifications: [
     ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'),
     ...['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes', 'ChangeMessageVisibility'].map((action) => `sqs:${action} notification queue`),
@@ -343,7 +346,7 @@ describe('the HTTP API', () => {
       authorizer: route.Properties.AuthorizerId,
     }));
 
-  it('has the seven routes', () => {
+  it('has the eight routes', () => {
     expect(routes().map((route) => route.key).sort()).toEqual([
       'GET /approvals/{token}',
       'GET /requests',
@@ -351,6 +354,7 @@ describe('the HTTP API', () => {
       'POST /approvals/{token}',
       'POST /requests',
       'POST /requests/{id}/cancel',
+      'POST /requests/{id}/revoke',
       'POST /slack/interactions',
     ]);
   });

@@ -1,0 +1,229 @@
+/**
+ * Time-bound access on the local stack, in both grant modes: access ends by itself at its time (and is
+ * verified gone before ENDED), the requester is warned once before the end, people end it early, two
+ * requests that need the same grant share it (only the last holder's end revokes it), and revoke faults.
+ * Durations come from the policy in fractions of a minute, so nothing sleeps for long.
+ */
+import { readFileSync } from 'node:fs';
+import { CreateCacheSecurityGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
+
+const OWNER = '987654321021';
+const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
+const sources = Array.from({ length: 12 }, (_, n) => `sg-0b99000000000${String(n).padStart(3, '0')}`);
+seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `tb-${index}`, vpcId: 'vpc-0de70000000000001', description: 'test source' })));
+
+let stack: LocalStack;
+let elasticache: ElastiCacheClient;
+let nextSource = 0;
+let groups = 0;
+
+interface Rule {
+  ruleId: string;
+  groupId: string;
+  referencedGroupId?: string;
+}
+
+/** The managed groups of the demo clusters: orders-cache, sessions-mc. */
+const ORDERS = 'sg-0cac4e9a7e0000001';
+const SESSIONS = 'sg-0cac4e9a7e0000002';
+const rulesOn = (group: string, source: string): Rule[] =>
+  (stack.emulator.inspect() as unknown as { securityGroupRules: Rule[] }).securityGroupRules.filter((r) => r.groupId === group && r.referencedGroupId === source);
+
+function authorizationStatus(group: string): string | undefined {
+  const snapshot = stack.emulator.inspect() as unknown as { cacheSecurityGroups: { name: string; authorizations: { ec2SecurityGroupName: string; status: string }[] }[] };
+  return snapshot.cacheSecurityGroups.find((g) => g.name === group)?.authorizations.find((a) => a.ec2SecurityGroupName === 'myec2group')?.status;
+}
+
+const SHORT = { approvers: ['bob@example.com', 'carol@example.com'], defaultDurationMinutes: 0.05, expiryWarningMinutes: 0.03, maxDurationMinutes: 60 };
+const LONG = { approvers: ['bob@example.com', 'carol@example.com'], defaultDurationMinutes: 60, maxDurationMinutes: 480 };
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    emulator: { propagationDelayMs: 0, seed: seed as never },
+    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
+    retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
+    grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
+    // orders-cache (VPC) and classic groups named short-*: 3 s of access, warned 1.8 s before the end.
+    policy: { default: LONG, targets: { 'orders-cache': SHORT, 'sessions-mc': LONG, 'short-1': SHORT, 'short-2': SHORT } },
+  });
+  elasticache = new ElastiCacheClient({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+});
+
+afterAll(async () => {
+  elasticache?.destroy();
+  await stack?.stop();
+});
+
+beforeEach(() => stack.emulator.faults.reset());
+
+async function vpcRequest(cluster: 'orders-cache' | 'sessions-mc', source: string, as = 'alice@example.com'): Promise<string> {
+  const target = cluster === 'orders-cache' ? { replicationGroupId: cluster } : { cacheClusterId: cluster };
+  const reply = await call<RequestBody>(stack, 'POST', '/requests', { as, json: { ...target, sourceSecurityGroupId: source, reason: 'time-bound test' } });
+  expect(reply.status).toBe(202);
+  return reply.body.id;
+}
+
+async function approved(id: string, approver = 'bob@example.com', requester = 'alice@example.com'): Promise<RequestBody> {
+  const link = await approvalLinkFor(stack, approver, id, 10_000);
+  expect((await call(stack, 'POST', link, { form: { decision: 'approve' } })).status).toBe(200);
+  const active = await waitForStatus(stack, id, ['ACTIVE', 'FAILED', 'ENDED'], requester, 15_000);
+  return active;
+}
+
+const emailsTo = (who: string, id: string, subject: RegExp) =>
+  stack.outbox.messages().filter((m) => m.channel === 'email' && m.to.includes(who) && m.links.some((l) => l.endsWith(id)) && subject.test(m.subject ?? ''));
+
+describe('access ends by itself', () => {
+  it('VPC: ACTIVE for its duration, warned once, then REVOKING → ENDED (expired), the rule gone, everyone told; asking again is accepted', async () => {
+    const source = sources[nextSource++] as string;
+    const id = await vpcRequest('orders-cache', source);
+    const active = await approved(id);
+    expect(active.status).toBe('ACTIVE');
+    expect(Date.parse(active.expiresAt as string) - Date.parse(active.activeSince as string)).toBe(3000);
+    expect(rulesOn(ORDERS, source)).toHaveLength(1);
+
+    const ended = await waitForStatus(stack, id, ['ENDED', 'FAILED'], 'alice@example.com', 15_000);
+    expect(ended).toMatchObject({ status: 'ENDED', endReason: 'expired', endedBy: 'cachegate' });
+    expect(rulesOn(ORDERS, source)).toEqual([]);
+    const events = ended.history.map((e) => e.event);
+    expect(events).toEqual(expect.arrayContaining(['granted', 'expiry warning', 'revoking', 'grant revoked', 'grant gone', 'ended']));
+    expect(events.indexOf('grant gone')).toBeLessThan(events.indexOf('ended'));
+    expect(stack.stepFunctions.execution(id)?.status).toBe('SUCCEEDED');
+
+    await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && /^Access ended/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
+    await stack.outbox.waitFor((m) => m.to.includes('bob@example.com') && /^Access ended/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
+    await stack.notifications.settled();
+    expect(emailsTo('alice@example.com', id, /^Ending soon/)).toHaveLength(1);
+
+    // The slot is free again: the same access may be asked for.
+    const again = await call<RequestBody>(stack, 'POST', '/requests', { as: 'alice@example.com', json: { replicationGroupId: 'orders-cache', sourceSecurityGroupId: source, reason: 'again' } });
+    expect(again.status).toBe(202);
+    await call(stack, 'POST', `/requests/${again.body.id}/cancel`, { as: 'alice@example.com' });
+  }, 40_000);
+
+  it('classic: the authorization is revoked and verified absent before ENDED', async () => {
+    const group = `short-${++groups}`;
+    await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: group, Description: 'tb' }));
+    const submitted = await call<RequestBody>(stack, 'POST', '/requests', {
+      as: 'alice@example.com',
+      json: { cacheSecurityGroupName: group, ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: OWNER, reason: 'classic time-bound' },
+    });
+    const id = submitted.body.id;
+    expect((await approved(id)).status).toBe('ACTIVE');
+    expect(authorizationStatus(group)).toBe('available');
+    const ended = await waitForStatus(stack, id, ['ENDED', 'FAILED'], 'alice@example.com', 15_000);
+    expect(ended).toMatchObject({ status: 'ENDED', endReason: 'expired' });
+    expect(authorizationStatus(group)).toBeUndefined();
+  }, 40_000);
+});
+
+describe('people end access early', () => {
+  it('the requester ends it: 202 REVOKING, then ENDED (revoked, by whom); a second revoke gets 409; people who cannot see it get 404', async () => {
+    const source = sources[nextSource++] as string;
+    const id = await vpcRequest('sessions-mc', source);
+    expect((await approved(id)).status).toBe('ACTIVE');
+    stack.tokens['mallory@example.com'] = await stack.authorizer.issue('mallory@example.com');
+    const stranger = await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'mallory@example.com' });
+    expect(stranger.status).toBe(404);
+    const revoked = await call<RequestBody>(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com', json: { reason: 'done early' } });
+    expect(revoked.status).toBe(202);
+    expect(revoked.body).toMatchObject({ status: 'REVOKING', endReason: 'revoked', endedBy: 'alice@example.com' });
+    const again = await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'bob@example.com' });
+    expect(again.status).toBe(409);
+    const ended = await waitForStatus(stack, id, ['ENDED', 'FAILED'], 'alice@example.com', 15_000);
+    expect(ended).toMatchObject({ status: 'ENDED', endReason: 'revoked', endedBy: 'alice@example.com' });
+    expect(rulesOn(SESSIONS, source)).toEqual([]);
+  }, 30_000);
+
+  it('a request that is not ACTIVE cannot be revoked (409)', async () => {
+    const source = sources[nextSource++] as string;
+    const id = await vpcRequest('sessions-mc', source);
+    const reply = await call<{ message: string }>(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    expect(reply.status).toBe(409);
+    expect(reply.body.message).toMatch(/PENDING_APPROVAL/);
+    await call(stack, 'POST', `/requests/${id}/cancel`, { as: 'alice@example.com' });
+  });
+});
+
+describe('two requests, one rule', () => {
+  async function twoHolders(): Promise<{ source: string; first: string; second: string }> {
+    const source = sources[nextSource++] as string;
+    const first = await vpcRequest('sessions-mc', source, 'alice@example.com');
+    expect((await approved(first)).status).toBe('ACTIVE');
+    const second = await vpcRequest('sessions-mc', source, 'carol@example.com');
+    expect((await approved(second, 'bob@example.com', 'carol@example.com')).status).toBe('ACTIVE');
+    expect(rulesOn(SESSIONS, source)).toHaveLength(1);
+    return { source, first, second };
+  }
+
+  it('ending the first keeps the rule; ending the last removes it', async () => {
+    const { source, first, second } = await twoHolders();
+    expect((await call(stack, 'POST', `/requests/${first}/revoke`, { as: 'alice@example.com' })).status).toBe(202);
+    const firstEnded = await waitForStatus(stack, first, ['ENDED'], 'alice@example.com', 15_000);
+    expect(firstEnded.history.map((e) => e.event)).toContain('grant released');
+    expect(rulesOn(SESSIONS, source)).toHaveLength(1);
+    expect((await call(stack, 'POST', `/requests/${second}/revoke`, { as: 'carol@example.com' })).status).toBe(202);
+    await waitForStatus(stack, second, ['ENDED'], 'carol@example.com', 15_000);
+    expect(rulesOn(SESSIONS, source)).toEqual([]);
+  }, 40_000);
+
+  it('both ending at once: the rule is removed exactly once, and both end', async () => {
+    const { source, first, second } = await twoHolders();
+    const replies = await Promise.all([
+      call(stack, 'POST', `/requests/${first}/revoke`, { as: 'alice@example.com' }),
+      call(stack, 'POST', `/requests/${second}/revoke`, { as: 'carol@example.com' }),
+    ]);
+    expect(replies.map((r) => r.status)).toEqual([202, 202]);
+    const ended = [await waitForStatus(stack, first, ['ENDED'], 'alice@example.com', 15_000), await waitForStatus(stack, second, ['ENDED'], 'carol@example.com', 15_000)];
+    expect(rulesOn(SESSIONS, source)).toEqual([]);
+    // Exactly one of them was the last holder and revoked the rule; the other only released it.
+    const events = ended.map((request) => request.history.map((e) => e.event));
+    expect(events.filter((e) => e.includes('grant revoked'))).toHaveLength(1);
+    expect(events.filter((e) => e.includes('grant released'))).toHaveLength(1);
+    expect(events.flat()).not.toContain('grant already gone');
+  }, 40_000);
+});
+
+describe('revoke faults', () => {
+  it('throttled: retried, then ENDED', async () => {
+    const source = sources[nextSource++] as string;
+    const id = await vpcRequest('sessions-mc', source);
+    expect((await approved(id)).status).toBe('ACTIVE');
+    stack.emulator.faults.set({ failOperation: { RevokeSecurityGroupIngress: { code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.', times: 2 } } });
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    const ended = await waitForStatus(stack, id, ['ENDED', 'REVOKING'], 'alice@example.com', 20_000).then(() => waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 20_000));
+    expect(ended.status).toBe('ENDED');
+    expect(rulesOn(SESSIONS, source)).toEqual([]);
+  }, 45_000);
+
+  it('already gone (removed by hand): counts as revoked, ENDED', async () => {
+    const source = sources[nextSource++] as string;
+    const id = await vpcRequest('sessions-mc', source);
+    expect((await approved(id)).status).toBe('ACTIVE');
+    const { RevokeSecurityGroupIngressCommand, EC2Client } = await import('@aws-sdk/client-ec2');
+    const ec2 = new EC2Client({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const [rule] = rulesOn(SESSIONS, source);
+    await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: SESSIONS, SecurityGroupRuleIds: [rule?.ruleId ?? ''] }));
+    ec2.destroy();
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    const ended = await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 15_000);
+    expect(ended.history.map((e) => e.event)).toContain('grant already gone');
+  }, 30_000);
+
+  it('refused (access denied): the request stays REVOKING with the reason, never reported ended', async () => {
+    const source = sources[nextSource++] as string;
+    const id = await vpcRequest('sessions-mc', source);
+    expect((await approved(id)).status).toBe('ACTIVE');
+    stack.emulator.faults.set({ failOperation: { RevokeSecurityGroupIngress: { code: 'UnauthorizedOperation', status: 403, message: 'You are not authorized to perform this operation.' } } });
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    await stack.stepFunctions.execution(id)?.done;
+    const stuck = (await call<RequestBody>(stack, 'GET', `/requests/${id}`, { as: 'alice@example.com' })).body;
+    expect(stuck.status).toBe('REVOKING');
+    expect(stuck.history.map((e) => e.event)).toContain('grant revoke failed');
+    expect(stack.stepFunctions.execution(id)?.status).toBe('FAILED');
+    expect(rulesOn(SESSIONS, source)).toHaveLength(1);
+  }, 30_000);
+});
+
