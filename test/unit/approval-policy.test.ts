@@ -34,8 +34,20 @@ describe('parseApprovalPolicy: valid documents', () => {
         reminderAfterMinutes: 60,
         escalateAfterMinutes: 4 * 60,
         escalationApprovers: [],
+        defaultDurationMinutes: 60,
+        maxDurationMinutes: 480,
+        expiryWarningMinutes: 10,
+        maxExtensions: 3,
       },
     });
+  });
+
+  it('durations: the maximum is whole minutes up to 30 days, the default at most the maximum', () => {
+    expect(() => parse({ default: { approvers: [bob], maxDurationMinutes: 43_201 } })).toThrow(/maxDurationMinutes: must be a whole number from 1 to 43200/);
+    expect(() => parse({ default: { approvers: [bob], maxDurationMinutes: 30.5 } })).toThrow(/maxDurationMinutes/);
+    expect(() => parse({ default: { approvers: [bob], maxDurationMinutes: 30, defaultDurationMinutes: 60 } })).toThrow(/defaultDurationMinutes: must be at most maxDurationMinutes \(30\)/);
+    expect(parse({ default: { approvers: [bob], maxDurationMinutes: 30 } }).default?.defaultDurationMinutes).toBe(30);
+    expect(parse({ default: { approvers: [bob], expiryWarningMinutes: 0, maxExtensions: 0 } }).default).toMatchObject({ expiryWarningMinutes: 0, maxExtensions: 0 });
   });
 
   it('keeps every setting, lowercases emails and target keys, takes plain email strings', () => {
@@ -48,6 +60,10 @@ describe('parseApprovalPolicy: valid documents', () => {
           reminderAfterMinutes: 1 / 60,
           escalateAfterMinutes: 10,
           escalationApprovers: ['dave@example.com'],
+          defaultDurationMinutes: 0.5,
+          maxDurationMinutes: 120,
+          expiryWarningMinutes: 5,
+          maxExtensions: 1,
         },
       },
     });
@@ -59,6 +75,10 @@ describe('parseApprovalPolicy: valid documents', () => {
       reminderAfterMinutes: 1 / 60,
       escalateAfterMinutes: 10,
       escalationApprovers: [{ email: 'dave@example.com' }],
+      defaultDurationMinutes: 0.5,
+      maxDurationMinutes: 120,
+      expiryWarningMinutes: 5,
+      maxExtensions: 1,
     });
   });
 

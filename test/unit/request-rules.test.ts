@@ -1,4 +1,4 @@
-import { parseNewAccessRequest, REASON_MAX_LENGTH } from '../../functions/domain/request-rules.js';
+import { accessDuration, parseNewAccessRequest, REASON_MAX_LENGTH } from '../../functions/domain/request-rules.js';
 import { ValidationError, type FieldProblem } from '../../functions/errors.js';
 
 const OWNER = '987654321021';
@@ -186,8 +186,15 @@ describe('parseNewAccessRequest: reason, duration and unknown fields', () => {
     ]);
   });
 
-  it.each([30, 1, 60 * 24])('durationMinutes %p is refused: time-limited access is not supported', (durationMinutes) => {
-    expect(messageFor({ ...classic, durationMinutes }, 'durationMinutes')).toMatch(/not supported.*omit it/);
+  it.each([30, 1, 60 * 24])('durationMinutes %p is taken as asked (the target’s maximum is checked against the policy)', (durationMinutes) => {
+    expect(parseNewAccessRequest({ ...classic, durationMinutes }).durationMinutes).toBe(durationMinutes);
+  });
+
+  it('accessDuration: the default when none is asked, the asked one up to the maximum, a 400 naming the maximum above it', () => {
+    const limits = { defaultDurationMinutes: 60, maxDurationMinutes: 480 };
+    expect(accessDuration(undefined, limits)).toBe(60);
+    expect(accessDuration(480, limits)).toBe(480);
+    expect(() => accessDuration(481, limits)).toThrow(expect.objectContaining({ details: [{ field: 'durationMinutes', message: 'must be at most 480 minutes for this target (got 481)' }] }));
   });
 
   it.each([0, -5, 1.5, '30', null])('durationMinutes %p is not a whole number of minutes', (durationMinutes) => {
@@ -209,7 +216,7 @@ describe('parseNewAccessRequest: reason, duration and unknown fields', () => {
 describe('parseNewAccessRequest: every problem at once', () => {
   it('classic: each bad field is reported in one error', () => {
     expect(
-      fieldsOf({ cacheSecurityGroupName: 'bad name', ec2SecurityGroupOwnerId: '123', reason: '', durationMinutes: 10, requester: 'x@example.com' }),
+      fieldsOf({ cacheSecurityGroupName: 'bad name', ec2SecurityGroupOwnerId: '123', reason: '', durationMinutes: 0, requester: 'x@example.com' }),
     ).toEqual(['cacheSecurityGroupName', 'durationMinutes', 'ec2SecurityGroupName', 'ec2SecurityGroupOwnerId', 'reason', 'requester']);
   });
 
