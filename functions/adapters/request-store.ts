@@ -58,6 +58,8 @@ export interface LinkItem {
   expiresAt: number;
   usedAt?: string;
   decision?: Decision['decision'];
+  /** The extension round the link decides (absent: the request's own approval). */
+  round?: string;
 }
 
 export interface RequestPage {

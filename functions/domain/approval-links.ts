@@ -11,6 +11,8 @@ export interface LinkClaims {
   approver: string;
   /** Expiry, epoch seconds. */
   expiresAt: number;
+  /** An extension round's id: the link decides that round only (absent: the request's own approval). */
+  round?: string;
 }
 
 export type LinkCheck =
@@ -24,7 +26,7 @@ function sign(key: string, payload: string): string {
 
 export function issueLinkToken(key: string, claims: LinkClaims): string {
   const payload = Buffer.from(
-    JSON.stringify({ r: claims.requestId, a: claims.approver, x: claims.expiresAt, n: randomBytes(16).toString('base64url') }),
+    JSON.stringify({ r: claims.requestId, a: claims.approver, x: claims.expiresAt, ...(claims.round ? { e: claims.round } : {}), n: randomBytes(16).toString('base64url') }),
   ).toString('base64url');
   return `${payload}.${sign(key, payload)}`;
 }
@@ -42,9 +44,9 @@ export function checkLinkToken(key: string, token: string, nowSeconds: number): 
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const { r, a, x } = (decoded ?? {}) as Record<string, unknown>;
-  if (typeof r !== 'string' || typeof a !== 'string' || typeof x !== 'number') return { ok: false, reason: 'malformed' };
-  const claims = { requestId: r, approver: a, expiresAt: x };
+  const { r, a, x, e } = (decoded ?? {}) as Record<string, unknown>;
+  if (typeof r !== 'string' || typeof a !== 'string' || typeof x !== 'number' || (e !== undefined && typeof e !== 'string')) return { ok: false, reason: 'malformed' };
+  const claims: LinkClaims = { requestId: r, approver: a, expiresAt: x, ...(typeof e === 'string' ? { round: e } : {}) };
   if (nowSeconds >= x) return { ok: false, reason: 'expired', claims };
   return { ok: true, claims };
 }

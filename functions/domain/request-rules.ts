@@ -156,24 +156,47 @@ export function parseNewAccessRequest(body: unknown): NewAccessRequest {
     target = parseVpc(record, problems);
   }
 
+  const reason = parseReason(record, problems);
+  const duration = parseDuration(record, problems);
+
+  if (problems.length > 0 || !target || reason === undefined) throw new ValidationError(problems);
+  return { target, reason, ...(duration !== undefined ? { durationMinutes: duration } : {}) };
+}
+
+function parseReason(record: Record<string, unknown>, problems: FieldProblem[]): string | undefined {
   const reason = text(record, 'reason', problems);
   if (reason === undefined) {
     if (record.reason === undefined) problems.push({ field: 'reason', message: 'is required: say why you need access' });
-  } else if (reason.trim().length === 0) {
-    problems.push({ field: 'reason', message: 'must not be empty' });
-  } else if (reason.length > REASON_MAX_LENGTH) {
-    problems.push({ field: 'reason', message: `must be at most ${REASON_MAX_LENGTH} characters (got ${reason.length})` });
+    return undefined;
   }
+  if (reason.trim().length === 0) problems.push({ field: 'reason', message: 'must not be empty' });
+  else if (reason.length > REASON_MAX_LENGTH) problems.push({ field: 'reason', message: `must be at most ${REASON_MAX_LENGTH} characters (got ${reason.length})` });
+  else return reason.trim();
+  return undefined;
+}
 
+function parseDuration(record: Record<string, unknown>, problems: FieldProblem[]): number | undefined {
   const duration = record.durationMinutes;
-  if (duration !== undefined) {
-    if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 1) {
-      problems.push({ field: 'durationMinutes', message: 'must be a whole number of minutes, at least 1' });
-    }
+  if (duration === undefined) return undefined;
+  if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 1) {
+    problems.push({ field: 'durationMinutes', message: 'must be a whole number of minutes, at least 1' });
+    return undefined;
   }
+  return duration;
+}
 
-  if (problems.length > 0 || !target || reason === undefined) throw new ValidationError(problems);
-  return { target, reason: reason.trim(), ...(typeof duration === 'number' ? { durationMinutes: duration } : {}) };
+/** POST /requests/{id}/extend: `{ durationMinutes, reason }`, both required. */
+export function parseExtensionRequest(body: unknown): { durationMinutes: number; reason: string } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }]);
+  const record = body as Record<string, unknown>;
+  const problems: FieldProblem[] = Object.keys(record)
+    .filter((field) => field !== 'durationMinutes' && field !== 'reason')
+    .map((field) => ({ field, message: 'is not a known field' }));
+  const reason = parseReason(record, problems);
+  const durationMinutes = parseDuration(record, problems);
+  if (record.durationMinutes === undefined) problems.push({ field: 'durationMinutes', message: 'is required: how many more minutes' });
+  if (problems.length > 0 || reason === undefined || durationMinutes === undefined) throw new ValidationError(problems);
+  return { durationMinutes, reason };
 }
 
 /** The access's length: the one asked for, within the target's maximum, or the target's default. */

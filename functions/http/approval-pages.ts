@@ -1,7 +1,7 @@
 /** The approval pages: what a person sees after opening a link. Every value is escaped. */
 import { describeTarget } from '../domain/access-request.js';
 import { escapeHtml } from '../domain/notification-messages.js';
-import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
+import type { AccessRequestRecord, ExtensionRound } from '../domain/request-lifecycle.js';
 import type { HttpError } from '../errors.js';
 import type { HttpEvent } from './middleware.js';
 import { wantsJson } from './request-input.js';
@@ -18,7 +18,20 @@ ${body}
 </body></html>`;
 }
 
-function details(request: AccessRequestRecord): string {
+function details(request: AccessRequestRecord, round?: ExtensionRound): string {
+  if (round) {
+    const rows: [string, string][] = [
+      ['Requested by', request.requester],
+      ['Access', describeTarget(request.target)],
+      ['Where', request.resolved.summary],
+      ['More time asked', `${round.durationMinutes} minutes`],
+      ['Why', round.reason],
+      ['Access ends now at', request.expiresAt ?? 'unknown'],
+      ['Approvals needed', `${round.approvalsRequired} (so far ${Object.values(round.approvals).filter((d) => d.decision === 'approve').length})`],
+      ['Decide by', round.deadline],
+    ];
+    return `<dl>${rows.map(([label, value]) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
+  }
   const rows: [string, string][] = [
     ['Requested by', request.requester],
     ['Access', describeTarget(request.target)],
@@ -32,10 +45,10 @@ function details(request: AccessRequestRecord): string {
 }
 
 /** GET: the request and two buttons. The form posts back to the same link; opening it changes nothing. */
-export function reviewPage(request: AccessRequestRecord, approver: string): string {
+export function reviewPage(request: AccessRequestRecord, approver: string, round?: ExtensionRound): string {
   return page(
-    'Approve cache access?',
-    `${details(request)}
+    round ? 'Approve more time?' : 'Approve cache access?',
+    `${details(request, round)}
 <form method="post">
 <p><label for="comment">Comment (optional)</label><br><textarea id="comment" name="comment" maxlength="500"></textarea></p>
 <button class="approve" type="submit" name="decision" value="approve">Approve</button>
@@ -45,15 +58,18 @@ export function reviewPage(request: AccessRequestRecord, approver: string): stri
   );
 }
 
-export function decisionPage(request: AccessRequestRecord, outcome: 'recorded' | 'approved' | 'denied', approver: string): string {
-  const title = outcome === 'denied' ? 'Request denied' : outcome === 'approved' ? 'Request approved' : 'Approval recorded';
+export function decisionPage(request: AccessRequestRecord, outcome: 'recorded' | 'approved' | 'denied', approver: string, round?: ExtensionRound): string {
+  const what = round ? 'Extension' : 'Request';
+  const title = outcome === 'denied' ? `${what} denied` : outcome === 'approved' ? `${what} approved` : 'Approval recorded';
   const next =
-    outcome === 'approved'
+    round && outcome === 'approved'
+      ? `The access now ends at ${request.expiresAt ?? 'its new end'}; the requester will be told.`
+      : outcome === 'approved'
       ? 'cachegate is granting the access now; the requester will hear when it is in place.'
       : outcome === 'denied'
         ? 'The requester will be told.'
         : `More approvals are needed (${request.approvalsRequired} in all).`;
-  return page(title, `${details(request)}<p>Thank you, ${escapeHtml(approver)}. ${escapeHtml(next)}</p>`);
+  return page(title, `${details(request, round && request.extensions.find((r) => r.id === round.id))}<p>Thank you, ${escapeHtml(approver)}. ${escapeHtml(next)}</p>`);
 }
 
 /** The page for a link that cannot be used (JSON instead when the caller asked for JSON). */

@@ -25,7 +25,7 @@ export const handler = httpRoute(
       ...(comment ? { comment } : {}),
     });
     if (wantsJson(event)) return json(200, { outcome: result.outcome, request: publicRequest(result.request) });
-    return html(200, decisionPage(result.request, result.outcome, result.approver));
+    return html(200, decisionPage(result.request, result.outcome, result.approver, result.round));
   },
   { errorPage: linkErrorPage, use: [secretsMiddleware(['linkSigningKey', ...SLACK_NOTIFY_SECRETS])] },
 );

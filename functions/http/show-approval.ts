@@ -11,7 +11,7 @@ import { html, httpRoute } from './middleware.js';
 export const handler = httpRoute(
   async (event, context) => {
     const opened = await openLink(requireSecret(context, 'linkSigningKey'), event.pathParameters?.token ?? '', new Date());
-    return html(200, reviewPage(opened.request, opened.approver));
+    return html(200, reviewPage(opened.request, opened.approver, opened.round));
   },
   { errorPage: linkErrorPage, use: [secretsMiddleware(['linkSigningKey'])] },
 );

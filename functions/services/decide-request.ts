@@ -4,12 +4,13 @@
  * conditional writes make a double click or two approvers racing end in exactly one outcome.
  */
 import { checkLinkToken, linkTokenHash, type LinkClaims } from '../domain/approval-links.js';
-import { applyDecision, refuseDecision, type AccessRequestRecord, type Decision, type HistoryEvent } from '../domain/request-lifecycle.js';
+import { applyDecision, refuseDecision, type AccessRequestRecord, type Decision, type ExtensionRound, type HistoryEvent } from '../domain/request-lifecycle.js';
 import { checkTransition } from '../domain/request-transitions.js';
 import { ApprovalLinkError, ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import { requestStore, type LinkItem } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
+import { decideRound } from './extend-access.js';
 
 export const COMMENT_MAX_LENGTH = 500;
 
@@ -23,6 +24,8 @@ export interface OpenLink {
   approver: string;
   link: LinkItem;
   hash: string;
+  /** The extension round the link decides, if it is a round's link. */
+  round?: ExtensionRound;
 }
 
 /** Checks an approval link without changing anything (what GET /approvals/{token} shows). */
@@ -40,15 +43,28 @@ export async function openLink(key: string, token: string, now: Date): Promise<O
   }
   const hash = linkTokenHash(token);
   const link = await requestStore.link(hash);
-  if (!link || link.requestId !== request.id || link.approver !== claims.approver) {
+  if (!link || link.requestId !== request.id || link.approver !== claims.approver || link.round !== claims.round) {
     throw new ApprovalLinkError(403, 'LinkInvalid', 'This approval link is not valid.');
   }
+  if (claims.round) return { ...openRoundLink(request, claims.round, link), approver: claims.approver, link, hash };
   if (link.usedAt) {
     throw new ApprovalLinkError(409, 'LinkUsed', `This link was already used: you chose to ${link.decision} on ${link.usedAt}. ${decidedSummary(request)}`);
   }
   if (claims.approver === request.requester) throw new ApprovalLinkError(403, 'OwnRequest', 'You cannot approve your own request.');
   if (request.status !== 'PENDING_APPROVAL') throw new ApprovalLinkError(409, 'AlreadyDecided', decidedSummary(request));
   return { request, approver: claims.approver, link, hash };
+}
+
+/** An extension round's link: only the latest round's, and only while it is open. */
+function openRoundLink(request: AccessRequestRecord, roundId: string, link: LinkItem): { request: AccessRequestRecord; round: ExtensionRound } {
+  const round = request.extensions.find((r) => r.id === roundId);
+  if (!round || request.extensions.at(-1)?.id !== roundId) throw new ApprovalLinkError(410, 'RoundOver', 'This link is for an earlier extension round, which is over.');
+  if (link.usedAt) throw new ApprovalLinkError(409, 'LinkUsed', `This link was already used: you chose to ${link.decision} on ${link.usedAt}.`);
+  if (round.status !== 'PENDING' || request.status !== 'ACTIVE') {
+    const by = round.decidedBy.length > 0 ? ` by ${round.decidedBy.join(', ')}` : '';
+    throw new ApprovalLinkError(409, 'AlreadyDecided', `This extension is already ${round.status.toLowerCase()}${by}.`);
+  }
+  return { request, round };
 }
 
 /** Uses an approval link once, then records the decision. */
@@ -60,8 +76,11 @@ export async function decideByLink(input: { key: string; token: string; decision
     throw new ApprovalLinkError(409, 'LinkUsed', `This link was already used. ${request.status === 'PENDING_APPROVAL' ? '' : decidedSummary(request)}`.trim());
   }
   try {
-    const result = await decide({ requestId: opened.request.id, approver: opened.approver, decision: input.decision, comment: input.comment, via: 'email', now: input.now });
-    return { ...result, approver: opened.approver };
+    const decision = { requestId: opened.request.id, approver: opened.approver, decision: input.decision, via: 'email' as const, now: input.now };
+    const result = opened.round
+      ? await decideRound({ ...decision, roundId: opened.round.id, ...(input.comment ? { comment: input.comment.trim().slice(0, COMMENT_MAX_LENGTH) } : {}) })
+      : await decide({ ...decision, comment: input.comment });
+    return { ...result, approver: opened.approver, ...(opened.round ? { round: opened.round } : {}) };
   } catch (error) {
     if (error instanceof ConflictError) throw new ApprovalLinkError(409, 'AlreadyDecided', error.message);
     if (error instanceof ForbiddenError) throw new ApprovalLinkError(403, 'NotAnApprover', error.message);

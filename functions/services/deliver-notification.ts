@@ -8,7 +8,7 @@
 import { slackConfig } from '../config.js';
 import { deliveryKey, nextDeliveryAttempt, type NotificationJob } from '../domain/notification-delivery.js';
 import { APPROVER_LINK_EVENTS, renderEmail } from '../domain/notification-messages.js';
-import { currentApprovers, type AccessRequestRecord } from '../domain/request-lifecycle.js';
+import { currentApprovers, type AccessRequestRecord, type ExtensionRound } from '../domain/request-lifecycle.js';
 import { DeliveryFailed } from '../errors.js';
 import { emailSender } from '../adapters/email.js';
 import { countMetric } from '../adapters/metrics.js';
@@ -20,25 +20,33 @@ import { notifySlack } from './slack-notify.js';
 
 export type DeliveryOutcome = { delivered: boolean } | { retryInSeconds: number };
 
-/** Who may still use a personal approval link: approvers who have not decided, while the request waits. */
-function stillDeciding(request: AccessRequestRecord): string[] {
+/**
+ * Who may still use a personal approval link: approvers who have not decided, while the request (or, for
+ * an extension, its round) waits for them.
+ */
+function stillDeciding(request: AccessRequestRecord, round: ExtensionRound | undefined): string[] {
+  if (round) {
+    if (round.status !== 'PENDING' || request.status !== 'ACTIVE') return [];
+    return round.approvers.filter((approver) => !round.approvals[approver] && approver !== request.requester);
+  }
   if (request.status !== 'PENDING_APPROVAL') return [];
   return currentApprovers(request).filter((approver) => !request.approvals[approver] && approver !== request.requester);
 }
 
 async function send(job: NotificationJob, request: AccessRequestRecord, linkKey: string | undefined): Promise<boolean> {
   const needsLink = APPROVER_LINK_EVENTS.includes(job.event);
+  const round = job.event === 'extension-requested' ? request.extensions.find((r) => r.id === job.round) : undefined;
   if (job.channel === 'slack') {
-    const asked = needsLink && slackConfig().directMessages && linkKey ? stillDeciding(request) : [];
-    await notifySlack(job.event, request, requestView, asked.length > 0 && linkKey ? await issueApprovalLinks(linkKey, request, asked) : {});
+    const asked = needsLink && slackConfig().directMessages && linkKey ? stillDeciding(request, round) : [];
+    await notifySlack(job.event, request, requestView, asked.length > 0 && linkKey ? await issueApprovalLinks(linkKey, request, asked, round) : {});
     return true;
   }
   const recipient = job.recipient ?? '';
   let view = requestView(request);
   if (needsLink) {
     // Decided since it was queued, or no longer pending: a link would lead nowhere, so nothing is sent.
-    if (!stillDeciding(request).includes(recipient) || !linkKey) return false;
-    const urls = await issueApprovalLinks(linkKey, request, [recipient]);
+    if (!stillDeciding(request, round).includes(recipient) || !linkKey) return false;
+    const urls = await issueApprovalLinks(linkKey, request, [recipient], round);
     view = { ...view, ...(urls[recipient] ? { approvalUrl: urls[recipient] } : {}) };
   }
   await emailSender().send({ to: [recipient], ...renderEmail(job.event, view, recipient), tags: { request: request.id, event: job.event } });

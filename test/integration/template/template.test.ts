@@ -174,7 +174,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   cancelRequest: [...dynamo('GetItem', 'UpdateItem'), 'states:SendTaskFailure state machine'],
   listRequests: ['dynamodb:Query table indexes'],
   showApproval: [...dynamo('GetItem'), SECRET],
-  decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME],
+  decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME, QUEUE],
   slackInteractions: [...dynamo('GetItem', 'UpdateItem'), 'ssm:GetParameters slack-signing-secret parameter', RESUME, ...SLACK],
   recordRequest: dynamo('UpdateItem'),
   waitForApproval: [...dynamo('GetItem', 'PutItem', 'UpdateItem'), RESUME, 'states:SendTaskFailure state machine', QUEUE],
@@ -197,6 +197,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   checkAccess: [...dynamo('GetItem', 'UpdateItem'), QUEUE],
   holdAccess: [...dynamo('GetItem', 'PutItem'), RESUME],
   revokeRequest: [...dynamo('GetItem', 'UpdateItem'), RESUME],
+  extendRequest: [...dynamo('GetItem', 'UpdateItem'), RESUME, QUEUE],
   deliverNotifications: [
     ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'),
     ...['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes', 'ChangeMessageVisibility'].map((action) => `sqs:${action} notification queue`),
@@ -346,7 +347,7 @@ describe('the HTTP API', () => {
       authorizer: route.Properties.AuthorizerId,
     }));
 
-  it('has the eight routes', () => {
+  it('has the nine routes', () => {
     expect(routes().map((route) => route.key).sort()).toEqual([
       'GET /approvals/{token}',
       'GET /requests',
@@ -354,6 +355,7 @@ describe('the HTTP API', () => {
       'POST /approvals/{token}',
       'POST /requests',
       'POST /requests/{id}/cancel',
+      'POST /requests/{id}/extend',
       'POST /requests/{id}/revoke',
       'POST /slack/interactions',
     ]);
@@ -405,13 +407,15 @@ describe('configuration', () => {
     }
   });
 
-  it('passes the approval policy file to createRequest and slackInteractions as JSON text that the policy parser accepts', () => {
+  it('passes the approval policy file to createRequest, slackInteractions and extendRequest as JSON text that the policy parser accepts', () => {
     const policy = environmentOf('createRequest').APPROVAL_POLICY;
     expect(typeof policy).toBe('string');
     expect(JSON.parse(policy as string)).toEqual(JSON.parse(readFileSync(join(ROOT, 'config/approval-policy.json'), 'utf8')));
     expect(() => parseApprovalPolicy(policy as string)).not.toThrow();
     expect(environmentOf('slackInteractions').APPROVAL_POLICY).toBe(policy);
-    for (const key of Object.keys(functions).filter((k) => k !== 'createRequest' && k !== 'slackInteractions')) expect(environmentOf(key).APPROVAL_POLICY).toBeUndefined();
+    expect(environmentOf('extendRequest').APPROVAL_POLICY).toBe(policy);
+    const readers = ['createRequest', 'slackInteractions', 'extendRequest'];
+    for (const key of Object.keys(functions).filter((k) => !readers.includes(k))) expect(environmentOf(key).APPROVAL_POLICY).toBeUndefined();
   });
 
   it('keeps every function’s environment within Lambda’s 4 KB', () => {

@@ -227,3 +227,79 @@ describe('revoke faults', () => {
   }, 30_000);
 });
 
+
+describe('extensions', () => {
+  async function activeOnSessions(): Promise<{ id: string; expiresAt: string }> {
+    const id = await vpcRequest('sessions-mc', sources[nextSource++] as string);
+    const active = await approved(id);
+    expect(active.status).toBe('ACTIVE');
+    return { id, expiresAt: active.expiresAt as string };
+  }
+
+  /** The round's approval link emailed to this approver (links are issued when the email goes out). */
+  async function roundLink(approver: string, id: string, before: Set<unknown>): Promise<string> {
+    const message = await stack.outbox.waitFor(
+      (m) => !before.has(m) && m.channel === 'email' && m.to.includes(approver) && /^Approval needed: more time/.test(m.subject ?? '') && m.text.includes(id),
+      10_000,
+    );
+    const link = message.links.find((l) => l.includes('/approvals/'));
+    if (!link) throw new Error('no approval link in the extension email');
+    return link.slice(stack.url.length);
+  }
+
+  const extend = (id: string, body: Record<string, unknown>, as = 'alice@example.com') => call<RequestBody>(stack, 'POST', `/requests/${id}/extend`, { as, json: body });
+
+  it('approved: expiresAt moves by the extension; a second round while one is open gets 409; the earlier round’s link then answers 410', async () => {
+    const { id, expiresAt } = await activeOnSessions();
+    const mark = new Set<unknown>(stack.outbox.messages());
+    const asked = await extend(id, { durationMinutes: 30, reason: 'the migration runs long' });
+    expect(asked.status).toBe(202);
+    expect((await extend(id, { durationMinutes: 10, reason: 'again' })).status).toBe(409);
+    expect((await extend(id, { durationMinutes: 10, reason: 'not mine' }, 'bob@example.com')).status).toBe(403);
+    const link = await roundLink('bob@example.com', id, mark);
+    const page = await call(stack, 'GET', link);
+    expect(page.text).toContain('Approve more time?');
+    const decided = await call<{ outcome: string; request: RequestBody }>(stack, 'POST', link, { form: { decision: 'approve' }, headers: { accept: 'application/json' } });
+    expect(decided.status).toBe(200);
+    expect(decided.body.outcome).toBe('approved');
+    expect(Date.parse(decided.body.request.expiresAt as string) - Date.parse(expiresAt)).toBe(30 * 60_000);
+    await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && /^Extended/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
+
+    // A new round: the first round's links no longer decide anything.
+    const mark2 = new Set<unknown>(stack.outbox.messages());
+    expect((await extend(id, { durationMinutes: 15, reason: 'one more' })).status).toBe(202);
+    await roundLink('bob@example.com', id, mark2);
+    const stale = await call(stack, 'POST', (await roundLink('carol@example.com', id, mark)).toString(), { form: { decision: 'approve' } });
+    expect(stale.status).toBe(410);
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    const ended = await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 15_000);
+    expect(ended.extensions as { status: string }[]).toEqual([expect.objectContaining({ status: 'APPROVED' }), expect.objectContaining({ status: 'CLOSED' })]);
+  }, 40_000);
+
+  it('denied: the end of access is unchanged and the requester is told; body errors name the field', async () => {
+    const { id, expiresAt } = await activeOnSessions();
+    expect((await extend(id, { durationMinutes: 0, reason: 'x' })).status).toBe(400);
+    const tooLong = await extend(id, { durationMinutes: 481, reason: 'x' });
+    expect(tooLong.status).toBe(400);
+    expect(JSON.stringify(tooLong.body)).toContain('must be at most 480 minutes');
+    const mark = new Set<unknown>(stack.outbox.messages());
+    expect((await extend(id, { durationMinutes: 30, reason: 'please' })).status).toBe(202);
+    const link = await roundLink('carol@example.com', id, mark);
+    expect((await call(stack, 'POST', link, { form: { decision: 'deny' } })).status).toBe(200);
+    await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && /^Extension denied/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
+    const after = (await call<RequestBody>(stack, 'GET', `/requests/${id}`, { as: 'alice@example.com' })).body;
+    expect(after.expiresAt).toBe(expiresAt);
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 15_000);
+  }, 40_000);
+
+  it('expiry still happens on time during an open round: the round is closed and the requester told', async () => {
+    const id = await vpcRequest('orders-cache', sources[nextSource++] as string);
+    expect((await approved(id)).status).toBe('ACTIVE');
+    expect((await extend(id, { durationMinutes: 5, reason: 'need a bit more' })).status).toBe(202);
+    const ended = await waitForStatus(stack, id, ['ENDED', 'FAILED'], 'alice@example.com', 15_000);
+    expect(ended).toMatchObject({ status: 'ENDED', endReason: 'expired' });
+    expect((ended.extensions as { status: string }[]).at(-1)?.status).toBe('CLOSED');
+    await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && /^Extension not decided/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
+  }, 30_000);
+});
