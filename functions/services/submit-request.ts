@@ -68,7 +68,12 @@ export async function submitRequest(input: {
   const key = targetKey(parsed.target);
   const claim = await requestStore.claimOpen(requester, key, id);
   if (!claim.ok) {
-    throw new ConflictError(`You already have a request for this access that is pending or active: ${claim.existingId}`, claim.existingId);
+    const existing = await requestStore.get(claim.existingId);
+    const hint =
+      existing?.status === 'ACTIVE'
+        ? ` It is ACTIVE until ${existing.expiresAt ?? 'its end'}: to keep access longer, ask for more time (POST /requests/${claim.existingId}/extend).`
+        : ` It is ${existing?.status ?? 'open'}.`;
+    throw new ConflictError(`You already have a request for this access: ${claim.existingId}.${hint}`, claim.existingId);
   }
 
   const record = newRequestRecord({

@@ -276,6 +276,18 @@ describe('extensions', () => {
     expect(ended.extensions as { status: string }[]).toEqual([expect.objectContaining({ status: 'APPROVED' }), expect.objectContaining({ status: 'CLOSED' })]);
   }, 40_000);
 
+  it('while access is ACTIVE, asking again for it gets 409 with its id and a hint to extend', async () => {
+    const source = sources[nextSource++] as string;
+    const id = await vpcRequest('sessions-mc', source);
+    expect((await approved(id)).status).toBe('ACTIVE');
+    const again = await call<{ message: string }>(stack, 'POST', '/requests', { as: 'alice@example.com', json: { cacheClusterId: 'sessions-mc', sourceSecurityGroupId: source, reason: 'again' } });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toContain(id);
+    expect(again.body.message).toContain(`POST /requests/${id}/extend`);
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 15_000);
+  }, 30_000);
+
   it('denied: the end of access is unchanged and the requester is told; body errors name the field', async () => {
     const { id, expiresAt } = await activeOnSessions();
     expect((await extend(id, { durationMinutes: 0, reason: 'x' })).status).toBe(400);
