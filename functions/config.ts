@@ -217,9 +217,9 @@ export const slackConfig = memo((env): SlackConfig => {
 export interface SecretsConfig {
   source: 'ssm' | 'env';
   /** source ssm: parameter names. */
-  parameters: { linkSigningKey?: string; slackSigningSecret?: string; slackBotToken?: string; slackWebhookUrl?: string };
+  parameters: { linkSigningKey?: string; slackSigningSecret?: string; slackBotToken?: string; slackWebhookUrl?: string; approvalPolicy?: string };
   /** source env: values. */
-  values: { linkSigningKey?: string; slackSigningSecret?: string; slackBotToken?: string; slackWebhookUrl?: string };
+  values: { linkSigningKey?: string; slackSigningSecret?: string; slackBotToken?: string; slackWebhookUrl?: string; approvalPolicy?: string };
 }
 
 export const secretsConfig = memo((env): SecretsConfig => {
@@ -231,6 +231,7 @@ export const secretsConfig = memo((env): SecretsConfig => {
       slackSigningSecret: optional(env, 'SLACK_SIGNING_SECRET_PARAMETER'),
       slackBotToken: optional(env, 'SLACK_BOT_TOKEN_PARAMETER'),
       slackWebhookUrl: optional(env, 'SLACK_WEBHOOK_URL_PARAMETER'),
+      approvalPolicy: optional(env, 'APPROVAL_POLICY_PARAMETER'),
     },
     values:
       source === 'env'
@@ -239,17 +240,11 @@ export const secretsConfig = memo((env): SecretsConfig => {
             slackSigningSecret: optional(env, 'SLACK_SIGNING_SECRET'),
             slackBotToken: optional(env, 'SLACK_BOT_TOKEN'),
             slackWebhookUrl: optional(env, 'SLACK_WEBHOOK_URL'),
+            approvalPolicy: optional(env, 'APPROVAL_POLICY'),
           }
         : {},
   };
 });
-
-export interface PolicySource {
-  /** The approval policy document as JSON text (validated by domain/approval-policy.ts). */
-  json: string;
-}
-
-export const policySource = memo((env): PolicySource => ({ json: required(env, 'APPROVAL_POLICY') }));
 
 export const logConfig = memo((env) => ({
   level: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

@@ -7,7 +7,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { secretsConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
-export type SecretName = 'linkSigningKey' | 'slackSigningSecret' | 'slackBotToken' | 'slackWebhookUrl';
+/**
+ * What is read from SSM at cold start: the secrets, and the approval policy (not secret, but too large for
+ * Lambda's 4 KB environment once it lists requesters; README, "The approval policy").
+ */
+export type SecretName = 'linkSigningKey' | 'slackSigningSecret' | 'slackBotToken' | 'slackWebhookUrl' | 'approvalPolicy';
 export type SecretsContext = Partial<Record<SecretName, string>>;
 
 /** What every function that notifies needs for Slack (only those configured are loaded). */
@@ -18,12 +22,14 @@ export const PARAMETER_VARIABLES: Record<SecretName, string> = {
   slackSigningSecret: 'SLACK_SIGNING_SECRET_PARAMETER',
   slackBotToken: 'SLACK_BOT_TOKEN_PARAMETER',
   slackWebhookUrl: 'SLACK_WEBHOOK_URL_PARAMETER',
+  approvalPolicy: 'APPROVAL_POLICY_PARAMETER',
 };
 const VALUE_VARIABLES: Record<SecretName, string> = {
   linkSigningKey: 'LINK_SIGNING_KEY',
   slackSigningSecret: 'SLACK_SIGNING_SECRET',
   slackBotToken: 'SLACK_BOT_TOKEN',
   slackWebhookUrl: 'SLACK_WEBHOOK_URL',
+  approvalPolicy: 'APPROVAL_POLICY',
 };
 
 /** A secret from the context; a clear error naming the variable to set if it is not configured. */

@@ -2,6 +2,7 @@
 import { parseExtensionRequest } from '../domain/request-rules.js';
 import { requestExtension } from '../services/extend-access.js';
 import { publicRequest } from '../services/view-request.js';
+import { secretsMiddleware } from '../secrets-middleware.js';
 import { httpRoute, json } from './middleware.js';
 import { callerOf, readJsonBody } from './request-input.js';
 
@@ -10,4 +11,4 @@ export const handler = httpRoute(async (event) => {
   const { durationMinutes, reason } = parseExtensionRequest(readJsonBody(event));
   const request = await requestExtension({ caller, id: event.pathParameters?.id ?? '', durationMinutes, reason, now: new Date() });
   return json(202, publicRequest(request));
-});
+}, { use: [secretsMiddleware(['approvalPolicy'])] });

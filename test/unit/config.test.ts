@@ -4,7 +4,6 @@ import {
   grantConfig,
   linksConfig,
   logConfig,
-  policySource,
   secretsConfig,
   slackConfig,
   storeConfig,
@@ -53,7 +52,7 @@ describe('awsConfig', () => {
   });
 });
 
-describe('storeConfig, workflowConfig, linksConfig, policySource', () => {
+describe('storeConfig, workflowConfig, linksConfig', () => {
   it('TABLE_NAME', () => {
     expect(storeConfig.parse({ TABLE_NAME: 'cachegate' })).toEqual({ tableName: 'cachegate' });
     expect(refusal(storeConfig.parse, {})).toMatch(/TABLE_NAME is required/);
@@ -74,9 +73,9 @@ describe('storeConfig, workflowConfig, linksConfig, policySource', () => {
     expect(refusal(linksConfig.parse, { PUBLIC_BASE_URL: 'abc.execute-api.amazonaws.com' })).toMatch(/PUBLIC_BASE_URL must be an http\(s\) URL/);
   });
 
-  it('APPROVAL_POLICY is required (its content is checked by the policy parser)', () => {
-    expect(policySource.parse({ APPROVAL_POLICY: '{"default":{}}' })).toEqual({ json: '{"default":{}}' });
-    expect(refusal(policySource.parse, { APPROVAL_POLICY: ' ' })).toMatch(/APPROVAL_POLICY is required/);
+  it('the approval policy comes with the parameters: its SSM name in AWS, its text locally', () => {
+    expect(secretsConfig.parse({ APPROVAL_POLICY_PARAMETER: '/cachegate/dev/approval-policy' }).parameters.approvalPolicy).toBe('/cachegate/dev/approval-policy');
+    expect(secretsConfig.parse({ SECRETS_SOURCE: 'env', APPROVAL_POLICY: '{"default":{}}' }).values.approvalPolicy).toBe('{"default":{}}');
   });
 });
 

@@ -126,6 +126,7 @@ function describeResource(value: Json, env: Record<string, Json>): string {
     ['SLACK_BOT_TOKEN_PARAMETER', 'slack-bot-token parameter'],
     ['SLACK_WEBHOOK_URL_PARAMETER', 'slack-webhook-url parameter'],
     ['SLACK_SIGNING_SECRET_PARAMETER', 'slack-signing-secret parameter'],
+    ['APPROVAL_POLICY_PARAMETER', 'approval-policy parameter'],
   ] as const) {
     if (service === 'ssm' && env[variable] !== undefined && rest === `parameter${String(env[variable])}`) return name;
   }
@@ -153,6 +154,7 @@ function grantsOf(functionKey: string): string[] {
 
 const dynamo = (...actions: string[]): string[] => actions.map((action) => `dynamodb:${action} table`);
 const SECRET = 'ssm:GetParameters link-signing-key parameter';
+const POLICY = 'ssm:GetParameters approval-policy parameter';
 const EMAIL = ['ses:SendEmail sender domain identity', 'ses:SendEmail sender identity'];
 const RESUME = 'states:SendTaskSuccess state machine';
 const QUEUE = 'sqs:SendMessage notification queue';
@@ -165,6 +167,7 @@ const DESCRIBE_RULES = 'ec2:DescribeSecurityGroupRules *';
 const EXPECTED_GRANTS: Record<string, string[]> = {
   createRequest: [
     ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    POLICY,
     'states:StartExecution state machine',
     `elasticache:DescribeCacheSecurityGroups ${CACHE_GROUPS}`,
     'elasticache:DescribeCacheClusters elasticache:cluster:*',
@@ -175,7 +178,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   listRequests: ['dynamodb:Query table indexes'],
   showApproval: [...dynamo('GetItem'), SECRET],
   decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME, QUEUE],
-  slackInteractions: [...dynamo('GetItem', 'UpdateItem'), 'ssm:GetParameters slack-signing-secret parameter', RESUME, ...SLACK],
+  slackInteractions: [...dynamo('GetItem', 'UpdateItem'), 'ssm:GetParameters slack-signing-secret parameter', POLICY, RESUME, ...SLACK],
   recordRequest: dynamo('UpdateItem'),
   waitForApproval: [...dynamo('GetItem', 'PutItem', 'UpdateItem'), RESUME, 'states:SendTaskFailure state machine', QUEUE],
   remindApprovers: [...dynamo('GetItem', 'UpdateItem'), QUEUE],
@@ -197,7 +200,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   checkAccess: [...dynamo('GetItem', 'UpdateItem'), QUEUE],
   holdAccess: [...dynamo('GetItem', 'PutItem'), RESUME],
   revokeRequest: [...dynamo('GetItem', 'UpdateItem'), RESUME],
-  extendRequest: [...dynamo('GetItem', 'UpdateItem'), RESUME, QUEUE],
+  extendRequest: [...dynamo('GetItem', 'UpdateItem'), POLICY, RESUME, QUEUE],
   deliverNotifications: [
     ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'),
     ...['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes', 'ChangeMessageVisibility'].map((action) => `sqs:${action} notification queue`),
@@ -407,15 +410,19 @@ describe('configuration', () => {
     }
   });
 
-  it('passes the approval policy file to createRequest, slackInteractions and extendRequest as JSON text that the policy parser accepts', () => {
-    const policy = environmentOf('createRequest').APPROVAL_POLICY;
-    expect(typeof policy).toBe('string');
-    expect(JSON.parse(policy as string)).toEqual(JSON.parse(readFileSync(join(ROOT, 'config/approval-policy.json'), 'utf8')));
-    expect(() => parseApprovalPolicy(policy as string)).not.toThrow();
-    expect(environmentOf('slackInteractions').APPROVAL_POLICY).toBe(policy);
-    expect(environmentOf('extendRequest').APPROVAL_POLICY).toBe(policy);
+  it('writes the approval policy file to an SSM parameter that the policy parser accepts, read by createRequest, slackInteractions and extendRequest only', () => {
+    const parameter = resource('ApprovalPolicyParameter', 'AWS::SSM::Parameter').Properties;
+    expect(parameter).toMatchObject({ Name: '/cachegate/dev/approval-policy', Type: 'String', Tier: 'Intelligent-Tiering' });
+    expect(JSON.parse(parameter.Value as string)).toEqual(JSON.parse(readFileSync(join(ROOT, 'config/approval-policy.json'), 'utf8')));
+    expect(() => parseApprovalPolicy(parameter.Value as string)).not.toThrow();
     const readers = ['createRequest', 'slackInteractions', 'extendRequest'];
-    for (const key of Object.keys(functions).filter((k) => !readers.includes(k))) expect(environmentOf(key).APPROVAL_POLICY).toBeUndefined();
+    for (const key of Object.keys(functions)) {
+      const env = environmentOf(key);
+      expect(env.APPROVAL_POLICY).toBeUndefined();
+      const reads = readers.includes(key);
+      expect({ key, parameter: env.APPROVAL_POLICY_PARAMETER }).toEqual({ key, parameter: reads ? '/cachegate/dev/approval-policy' : undefined });
+      expect({ key, granted: grantsOf(key).includes(POLICY) }).toEqual({ key, granted: reads });
+    }
   });
 
   it('keeps every function’s environment within Lambda’s 4 KB', () => {
