@@ -145,6 +145,17 @@ export const grantConfig = memo((env): GrantConfig => {
   };
 });
 
+export interface RequesterGroupsConfig {
+  /** The JWT claim holding the caller's groups, for the policy's `requesters` (e.g. groups, cognito:groups). */
+  claim: string;
+}
+
+export const requesterGroupsConfig = memo((env): RequesterGroupsConfig => {
+  const claim = optional(env, 'GROUPS_CLAIM') ?? 'groups';
+  if (!/^[A-Za-z0-9_:.\/-]{1,128}$/.test(claim)) throw new ConfigError(`Environment variable GROUPS_CLAIM must be a claim name, got "${claim}"`);
+  return { claim };
+});
+
 export interface NotificationQueueConfig {
   /** The SQS queue every notification goes through (the durable path: README, "Notifications"). */
   queueUrl: string;

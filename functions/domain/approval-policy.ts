@@ -33,6 +33,8 @@ export interface TargetPolicy {
   /** The requester is warned this long before the end (not when the access is shorter than that). */
   expiryWarningMinutes: number;
   maxExtensions: number;
+  /** Who may ask: emails and group names (from the JWT's groups claim). Absent: any authenticated user. */
+  requesters?: { emails: string[]; groups: string[] };
 }
 
 export interface ApprovalPolicy {
@@ -95,6 +97,7 @@ function parseTarget(value: unknown, where: string): TargetPolicy {
     'maxDurationMinutes',
     'expiryWarningMinutes',
     'maxExtensions',
+    'requesters',
   ]);
   for (const key of Object.keys(entry)) if (!known.has(key)) fail(`${where}.${key}`, 'is not a known setting');
   const approvers = parseApprovers(entry.approvers, `${where}.approvers`);
@@ -116,7 +119,41 @@ function parseTarget(value: unknown, where: string): TargetPolicy {
     escalateAfterMinutes: minutes(entry.escalateAfterMinutes, `${where}.escalateAfterMinutes`, DEFAULTS.escalateAfterMinutes),
     escalationApprovers: entry.escalationApprovers === undefined ? [] : parseApprovers(entry.escalationApprovers, `${where}.escalationApprovers`),
     ...parseDurations(entry, where),
+    ...(entry.requesters === undefined ? {} : { requesters: parseRequesters(entry.requesters, `${where}.requesters`) }),
   };
+}
+
+const GROUP = /^[A-Za-z0-9][A-Za-z0-9 _.:\/+=@-]{0,127}$/;
+
+/** `requesters`: a list of emails (with "@") and group names; an empty list lets no one ask. */
+function parseRequesters(value: unknown, where: string): { emails: string[]; groups: string[] } {
+  if (!Array.isArray(value)) fail(where, 'must be a list of emails and group names');
+  const emails: string[] = [];
+  const groups: string[] = [];
+  value.forEach((entry: unknown, index) => {
+    if (typeof entry !== 'string') fail(`${where}[${index}]`, 'must be an email or a group name');
+    if (entry.includes('@')) {
+      if (!EMAIL.test(entry)) fail(`${where}[${index}]`, `must be an email address, got ${JSON.stringify(entry)}`);
+      emails.push(entry.toLowerCase());
+    } else {
+      if (!GROUP.test(entry)) fail(`${where}[${index}]`, `must be a group name (letters, digits, _ . : / + = - and spaces), got ${JSON.stringify(entry)}`);
+      groups.push(entry);
+    }
+  });
+  return { emails, groups };
+}
+
+/** Whether this person may ask for access to the target: listed by email or by one of their groups. */
+export function mayRequest(target: TargetPolicy, email: string, groups: readonly string[]): boolean {
+  if (!target.requesters) return true;
+  return target.requesters.emails.includes(email.toLowerCase()) || groups.some((group) => target.requesters?.groups.includes(group));
+}
+
+/** Who may ask, in words, for the 403 that refuses someone else. */
+export function describeRequesters(target: TargetPolicy): string {
+  const { emails, groups } = target.requesters ?? { emails: [], groups: [] };
+  const parts = [...emails, ...groups.map((group) => `members of group "${group}"`)];
+  return parts.length === 0 ? 'no one (its policy lists no requesters)' : parts.join(', ');
 }
 
 function wholeNumber(value: unknown, where: string, fallback: number, min: number, max: number): number {

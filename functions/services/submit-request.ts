@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { policyKeyOf, targetKey } from '../domain/access-request.js';
-import { approversForRequest, policyFor } from '../domain/approval-policy.js';
+import { approversForRequest, describeRequesters, mayRequest, policyFor } from '../domain/approval-policy.js';
 import { newRequestRecord, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { accessDuration, parseNewAccessRequest } from '../domain/request-rules.js';
 import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
@@ -28,6 +28,8 @@ export function validateIdempotencyKey(key: string | undefined): string | undefi
 
 export async function submitRequest(input: {
   requester: string;
+  /** The caller's groups (from the JWT), for the policy's `requesters`. */
+  groups: readonly string[];
   body: unknown;
   idempotencyKey?: string;
   now: Date;
@@ -45,6 +47,9 @@ export async function submitRequest(input: {
   const policyKey = policyKeyOf(parsed.target);
   const policy = policyFor(approvalPolicy(), policyKey);
   if (!policy) throw new ForbiddenError(`No approval policy covers "${policyKey}" and there is no default policy; ask an administrator to add one`);
+  if (!mayRequest(policy, requester, input.groups)) {
+    throw new ForbiddenError(`You may not ask for access to "${policyKey}": only ${describeRequesters(policy)} may. Ask an administrator to add you to its requesters.`);
+  }
   const approvers = approversForRequest(policy, requester);
   if (approvers.length < policy.approvalsRequired) {
     throw new ForbiddenError(`"${policyKey}" needs ${policy.approvalsRequired} approval(s) from people other than you, and its policy lists only ${approvers.length}`);

@@ -1,4 +1,5 @@
-import { approversForRequest, parseApprovalPolicy, policyFor, type TargetPolicy } from '../../functions/domain/approval-policy.js';
+import { parseGroupsClaim } from '../../functions/http/caller-groups.js';
+import { approversForRequest, describeRequesters, mayRequest, parseApprovalPolicy, policyFor, type TargetPolicy } from '../../functions/domain/approval-policy.js';
 import { ConfigError } from '../../functions/errors.js';
 
 const bob = { email: 'bob@example.com', slackUserId: 'U0BOB00001' };
@@ -161,5 +162,42 @@ describe('approversForRequest', () => {
 
   it('keeps everyone for someone who is not an approver, with their Slack ids', () => {
     expect(approversForRequest(target, 'dave@example.com')).toEqual([bob, carol, { email: 'alice@example.com' }]);
+  });
+});
+
+describe('requesters: who may ask', () => {
+  const withRequesters = (requesters: unknown) => parse({ default: { approvers: [bob], requesters } }).default as TargetPolicy;
+
+  it('anyone authenticated when the policy names none', () => {
+    expect(mayRequest(parse({ default: { approvers: [bob] } }).default as TargetPolicy, 'anyone@example.com', [])).toBe(true);
+  });
+
+  it('listed emails (any case) and members of listed groups; nobody else', () => {
+    const target = withRequesters(['Alice@Example.com', 'ops', 'cognito:admins']);
+    expect(mayRequest(target, 'alice@example.com', [])).toBe(true);
+    expect(mayRequest(target, 'dave@example.com', ['dev', 'ops'])).toBe(true);
+    expect(mayRequest(target, 'dave@example.com', ['dev'])).toBe(false);
+    expect(describeRequesters(target)).toBe('alice@example.com, members of group "ops", members of group "cognito:admins"');
+  });
+
+  it('an empty list lets no one ask; bad entries stop the policy with their place', () => {
+    expect(mayRequest(withRequesters([]), 'alice@example.com', ['ops'])).toBe(false);
+    expect(() => withRequesters('ops')).toThrow(/default.requesters: must be a list/);
+    expect(() => withRequesters(['not an@email'])).toThrow(/default.requesters\[0\]: must be an email/);
+    expect(() => withRequesters([42])).toThrow(/default.requesters\[0\]/);
+  });
+});
+
+describe('parseGroupsClaim: groups as API Gateway hands them to Lambda', () => {
+  it.each([
+    ['[ops platform]', ['ops', 'platform']],
+    ['[ops]', ['ops']],
+    ['[]', []],
+    ['ops', ['ops']],
+    [['ops', 'platform'], ['ops', 'platform']],
+    [undefined, []],
+    [42, []],
+  ])('%p → %p', (claim, groups) => {
+    expect(parseGroupsClaim(claim)).toEqual(groups);
   });
 });

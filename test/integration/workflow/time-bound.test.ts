@@ -46,7 +46,10 @@ beforeAll(async () => {
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
     grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
     // orders-cache (VPC) and classic groups named short-*: 3 s of access, warned 1.8 s before the end.
-    policy: { default: LONG, targets: { 'orders-cache': SHORT, 'sessions-mc': LONG, 'short-1': SHORT, 'short-2': SHORT } },
+    policy: {
+      default: LONG,
+      targets: { 'orders-cache': SHORT, 'sessions-mc': LONG, 'short-1': SHORT, 'short-2': SHORT, restricted: { approvers: ['carol@example.com'], requesters: ['bob@example.com', 'ops'] } },
+    },
   });
   elasticache = new ElastiCacheClient({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 });
@@ -314,4 +317,17 @@ describe('extensions', () => {
     expect((ended.extensions as { status: string }[]).at(-1)?.status).toBe('CLOSED');
     await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && /^Extension not decided/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
   }, 30_000);
+});
+
+describe('who may ask', () => {
+  it('a target with requesters refuses anyone else with 403 saying who may ask; a listed requester is accepted', async () => {
+    await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: 'restricted', Description: 'tb' }));
+    const body = { cacheSecurityGroupName: 'restricted', ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: OWNER, reason: 'restricted target' };
+    const refused = await call<{ message: string }>(stack, 'POST', '/requests', { as: 'alice@example.com', json: body });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe('You may not ask for access to "restricted": only bob@example.com, members of group "ops" may. Ask an administrator to add you to its requesters.');
+    const accepted = await call<RequestBody>(stack, 'POST', '/requests', { as: 'bob@example.com', json: body });
+    expect(accepted.status).toBe(202);
+    await call(stack, 'POST', `/requests/${accepted.body.id}/cancel`, { as: 'bob@example.com' });
+  });
 });
