@@ -152,7 +152,7 @@ export interface RequesterGroupsConfig {
 
 export const requesterGroupsConfig = memo((env): RequesterGroupsConfig => {
   const claim = optional(env, 'GROUPS_CLAIM') ?? 'groups';
-  if (!/^[A-Za-z0-9_:.\/-]{1,128}$/.test(claim)) throw new ConfigError(`Environment variable GROUPS_CLAIM must be a claim name, got "${claim}"`);
+  if (!/^[A-Za-z0-9_:./-]{1,128}$/.test(claim)) throw new ConfigError(`Environment variable GROUPS_CLAIM must be a claim name, got "${claim}"`);
   return { claim };
 });
 

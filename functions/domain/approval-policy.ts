@@ -123,7 +123,7 @@ function parseTarget(value: unknown, where: string): TargetPolicy {
   };
 }
 
-const GROUP = /^[A-Za-z0-9][A-Za-z0-9 _.:\/+=@-]{0,127}$/;
+const GROUP = /^[A-Za-z0-9][A-Za-z0-9 _.:/+=@-]{0,127}$/;
 
 /** `requesters`: a list of emails (with "@") and group names; an empty list lets no one ask. */
 function parseRequesters(value: unknown, where: string): { emails: string[]; groups: string[] } {
