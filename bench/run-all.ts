@@ -1,7 +1,10 @@
 /** `npm run bench`: every benchmark, one after the other; each prints its own figures. */
 import { benchBundles } from './bundles.js';
+import { benchLifecycle } from './lifecycle.js';
 import { benchWorkflowLatency } from './workflow-latency.js';
 
 await benchWorkflowLatency();
+console.log('');
+await benchLifecycle();
 console.log('');
 await benchBundles();
