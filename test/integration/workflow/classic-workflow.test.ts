@@ -80,7 +80,10 @@ describe('classic workflow', () => {
     // The execution holds the access until it ends (time-bound access: see the lifecycle tests).
     expect(stack.stepFunctions.execution(id)?.status).toBe('RUNNING');
     expect(Date.parse(done.expiresAt as string) - Date.parse(done.activeSince as string)).toBe(60 * 60_000);
-    await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && m.links.some((l) => l.endsWith(id)) && /granted|active|in place/i.test(`${m.subject} ${m.text}`));
+    // Everyone told: the requester and every approver.
+    for (const person of ['alice@example.com', 'bob@example.com', 'carol@example.com']) {
+      await stack.outbox.waitFor((m) => m.to.includes(person) && m.links.some((l) => l.endsWith(id)) && /^Access granted/.test(m.subject ?? ''), 5000);
+    }
   });
 
   it('deny → DENIED, nothing granted, the requester told', async () => {
@@ -145,16 +148,18 @@ describe('classic workflow', () => {
     expect(done.history.map((e) => e.event)).toContain('grant revoke failed');
   });
 
-  it('a throttling storm is ridden out by retries', async () => {
+  it('throttling is ridden out by retries: the throttled calls are seen, and retried until the grant lands', async () => {
     const group = await newGroup();
     const { id } = (await submit(group)).body;
     const link = await approvalLinkFor(stack, 'bob@example.com', id);
-    stack.emulator.faults.set({ throttlingRate: 0.6 });
+    const before = stack.emulator.callCount('AuthorizeCacheSecurityGroupIngress');
+    // More throttles than the SDK's own 3 attempts: the state machine's GrantThrottled retry must take over.
+    stack.emulator.faults.set({ failOperation: { AuthorizeCacheSecurityGroupIngress: { code: 'Throttling', status: 400, message: 'Rate exceeded', times: 4 } } });
     await call(stack, 'POST', link, { form: { decision: 'approve' } });
     const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED'], 'alice@example.com', 20000);
     expect(done.failureReason).toBeUndefined();
     expect(done.status).toBe('ACTIVE');
-    expect(stack.emulator.callCount('AuthorizeCacheSecurityGroupIngress')).toBeGreaterThan(0);
+    expect(stack.emulator.callCount('AuthorizeCacheSecurityGroupIngress') - before).toBe(5);
   });
 
   it('the same Idempotency-Key returns the same request and starts one execution', async () => {

@@ -8,6 +8,8 @@ import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-
 
 let stack: LocalStack;
 let elasticache: ElastiCacheClient;
+/** Called as each state is entered (a test decides at a chosen moment of the workflow). */
+let onEntered: (state: string, requestId: string) => void = () => undefined;
 
 const SECOND = 1 / 60;
 
@@ -16,6 +18,9 @@ beforeAll(async () => {
     emulator: { propagationDelayMs: 0 },
     waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
     grant: { pollIntervalMs: 10, pollWindowMs: 100 },
+    onStateChange: (change) => {
+      if (change.kind === 'entered') onEntered(change.state, change.execution.name);
+    },
     policy: {
       default: { approvers: ['bob@example.com'] },
       targets: {
@@ -26,15 +31,18 @@ beforeAll(async () => {
           ],
           reminderAfterMinutes: 1 * SECOND,
           escalateAfterMinutes: 2 * SECOND,
-          approvalWindowMinutes: 4 * SECOND,
+          // Long enough that a busy machine never expires it before dave's decision (expiry: "forgotten").
+          approvalWindowMinutes: 60 * SECOND,
           escalationApprovers: ['dave@example.com'],
         },
-        forgotten: { approvers: ['bob@example.com'], reminderAfterMinutes: 1 * SECOND, approvalWindowMinutes: 2 * SECOND },
+        // The reminder well before the end: a late wake-up on a busy machine still reminds before expiring.
+        forgotten: { approvers: ['bob@example.com'], reminderAfterMinutes: 1 * SECOND, approvalWindowMinutes: 4 * SECOND },
+        gap: { approvers: ['bob@example.com'], reminderAfterMinutes: 1 * SECOND, approvalWindowMinutes: 60 * SECOND },
       },
     },
   });
   elasticache = new ElastiCacheClient({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  for (const name of ['escalating', 'forgotten']) await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: name, Description: 'test' }));
+  for (const name of ['escalating', 'forgotten', 'gap']) await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: name, Description: 'test' }));
 });
 
 afterAll(async () => {
@@ -95,4 +103,23 @@ it('nobody acts: one reminder, then EXPIRED, and everyone is told', async () => 
     'Approval window closed?',
     'Notify expired',
   ]);
+});
+
+it('a decision that arrives while no approval wait is open (between a reminder and the next wait) still resumes the workflow', async () => {
+  const id = await submit('gap');
+  const link = await approvalLinkFor(stack, 'bob@example.com', id);
+  let decision: Promise<{ status: number }> | undefined;
+  // The first wait has timed out (the reminder is due): its task token is closed, the next wait not open yet.
+  onEntered = (state, requestId) => {
+    if (requestId === id && state === 'Remind or expire' && !decision) decision = call(stack, 'POST', link, { form: { decision: 'approve' } });
+  };
+  try {
+    const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED', 'EXPIRED'], 'alice@example.com', 20_000);
+    expect(done.status).toBe('ACTIVE');
+    expect((await decision)?.status).toBe(200);
+    const states = stack.stepFunctions.execution(id)?.statesEntered ?? [];
+    expect(states.slice(0, 5)).toEqual(['Record request', 'Wait for approval', 'Remind or expire', 'Approval window closed?', 'Wait for approval']);
+  } finally {
+    onEntered = () => undefined;
+  }
 });
