@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `npm run package`: `serverless package --stage dev`, fully offline. No AWS account and no network are
 # needed: packaging never calls AWS (the credentials below are dummies, there only so that nothing goes
-# looking for real ones), and the framework's telemetry and notifications, which would, are switched off.
+# looking for real ones), and the osls CLI sends no telemetry.
 # Output: .serverless/cloudformation-template-update-stack.json and one zip per function.
-# Extra arguments go to serverless, e.g. `npm run package -- --region us-east-1`; STAGE=prod for another stage.
+# Extra arguments go to the CLI, e.g. `npm run package -- --region us-east-1`; STAGE=prod for another stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +15,7 @@ unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SDK_LOAD_CONFIG
 export AWS_CONFIG_FILE=/dev/null
 export AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_EC2_METADATA_DISABLED=true
-# Serverless Framework v3: no telemetry (TRACKING is its older name), no notifications (fetched from the
-# network), no deprecation noise.
-export SLS_TELEMETRY_DISABLED=1
-export SLS_TRACKING_DISABLED=1
-export SLS_NOTIFICATIONS_MODE=off
+# osls (docs/cli.md) has no telemetry and no notifications to switch off; only the deprecation noise.
 export SLS_DEPRECATION_DISABLE='*'
 
 # The npm scripts run on the project's Node (the `node` devDependency); so does this, when called directly.
@@ -28,5 +24,5 @@ NODE=node
 
 rm -rf .serverless .esbuild
 start=$(date +%s)
-"$NODE" node_modules/serverless/bin/serverless.js package --stage "${STAGE:-dev}" "$@"
+"$NODE" node_modules/osls/bin/serverless.js package --stage "${STAGE:-dev}" "$@"
 echo "Packaged in $(( $(date +%s) - start )) s: .serverless/cloudformation-template-update-stack.json"
