@@ -1,4 +1,7 @@
-/** The table's keys and indexes: serverless.yml declares the same, and a test holds them equal. */
+/**
+ * The table's keys and indexes: the one definition, which serverless.yml reads too (config/table-schema.cjs,
+ * loaded by Node with its types stripped: keep this file erasable TypeScript, with no imports).
+ */
 
 export const TABLE_INDEXES = { byRequester: 'byRequester', byStatus: 'byStatus' } as const;
 

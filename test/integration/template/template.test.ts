@@ -1,22 +1,26 @@
 /**
  * The deployable stack, as `npm run package` writes it (.serverless/cloudformation-template-update-stack.json):
  * least-privilege roles, the state machine as the ASL file says, the authorizer where it belongs, no secret
- * values, alarms, the runtime, and the table as the code expects it. The template is rebuilt first (offline,
- * scripts/package-offline.sh) when it is missing or older than what it is built from.
+ * values, alarms, the runtime, and the table as the code expects it; and serverless.yml itself: built by osls
+ * with strict validation, alarms generated, the table schema and the ASL retry lists each written once.
+ * The template is rebuilt first (offline, scripts/package-offline.sh) when it is missing or older than what it
+ * is built from.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { isAlias, isMap, isSeq, parse, parseDocument } from 'yaml';
 import { TABLE_SCHEMA } from '../../../functions/adapters/table-schema.js';
 import { parseApprovalPolicy } from '../../../functions/domain/approval-policy.js';
 
 const ROOT = join(__dirname, '../../..');
 const TEMPLATE = join(ROOT, '.serverless/cloudformation-template-update-stack.json');
 const ASL = join(ROOT, 'statemachines/access-request.asl.yaml');
+const TABLE_SCHEMA_SOURCE = join(ROOT, 'functions/adapters/table-schema.ts');
 const SOURCES = [
   join(ROOT, 'serverless.yml'),
   ASL,
+  TABLE_SCHEMA_SOURCE,
   join(ROOT, 'scripts/package-offline.sh'),
   ...readdirSync(join(ROOT, 'config')).map((name) => join(ROOT, 'config', name)),
 ];
@@ -50,6 +54,16 @@ let template: Template;
 let resources: Record<string, Resource>;
 /** serverless.yml function key → its Lambda resource's logical id. */
 let functions: Record<string, string>;
+/** serverless.yml as written (variables unresolved). */
+let config: ServerlessConfig;
+
+interface ServerlessConfig {
+  frameworkVersion: string;
+  configValidationMode: string;
+  functions: Record<string, unknown>;
+  /** Parts merged by the CLI: `${file(...)}` references and written-out parts. */
+  resources: (string | { Resources: Record<string, { Type: string; Properties?: JsonObject }> })[];
+}
 
 beforeAll(() => {
   if (templateIsStale()) {
@@ -60,7 +74,7 @@ beforeAll(() => {
   }
   template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Template;
   resources = template.Resources;
-  const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { functions: Record<string, unknown> };
+  config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as ServerlessConfig;
   functions = Object.fromEntries(Object.keys(config.functions).map((key) => [key, `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`]));
 }, PACKAGE_TIMEOUT_MS + 10_000);
 
@@ -330,6 +344,29 @@ describe('the state machine', () => {
     expect(tasks).not.toContain('CreateRequestLambdaFunction');
   });
 
+  it('writes each retry list and each retrier of the ASL file once: repeats are YAML aliases', () => {
+    const document = parseDocument(readFileSync(ASL, 'utf8'));
+    const states = document.get('States');
+    if (!isMap(states)) throw new Error('The ASL file has no States map');
+    const values = (document.toJS() as { States: Record<string, { Retry?: Json[] }> }).States;
+    const written: string[] = [];
+    let retrying = 0;
+    for (const pair of states.items) {
+      const name = String(pair.key);
+      const retry = isMap(pair.value) ? pair.value.get('Retry', true) : undefined;
+      if (retry === undefined) continue;
+      retrying++;
+      if (isAlias(retry)) continue;
+      if (!isSeq(retry)) throw new Error(`${name}: Retry is not a list`);
+      written.push(JSON.stringify(values[name]?.Retry));
+      retry.items.forEach((retrier, index) => {
+        if (!isAlias(retrier)) written.push(JSON.stringify(values[name]?.Retry?.[index]));
+      });
+    }
+    expect(retrying).toBeGreaterThan(written.length / 2);
+    expect(written.filter((text, index) => written.indexOf(text) !== index)).toEqual([]);
+  });
+
   it('is started by createRequest alone, and no task function refers to it (no circular dependency)', () => {
     expect(environmentOf('createRequest').STATE_MACHINE_ARN).toEqual({ Ref: 'AccessRequestStateMachine' });
     const text = readFileSync(ASL, 'utf8');
@@ -433,6 +470,31 @@ describe('configuration', () => {
   });
 });
 
+describe('serverless.yml', () => {
+  const written = (): Record<string, { Type: string; Properties?: JsonObject }> =>
+    Object.assign({}, ...config.resources.map((part) => (typeof part === 'string' ? {} : part.Resources)));
+
+  it('is built by osls with strict validation, and nothing installs the serverless package (Framework v4)', () => {
+    expect(config.configValidationMode).toBe('error');
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+    expect(lock.packages['node_modules/osls']?.version?.split('.')[0]).toBe(config.frameworkVersion);
+    expect(Object.keys(lock.packages).filter((path) => /(^|\/)node_modules\/serverless$/.test(path))).toEqual([]);
+  });
+
+  it('writes no alarm or metric filter itself: config/alarms.cjs generates them from its lists', () => {
+    expect(config.resources).toContain('${file(./config/alarms.cjs)}');
+    const types = Object.values(written()).map((resource) => resource.Type);
+    expect(types).toContain('AWS::DynamoDB::Table');
+    expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm' || type === 'AWS::Logs::MetricFilter')).toEqual([]);
+  });
+
+  it('takes the table keys and indexes from functions/adapters/table-schema.ts instead of repeating them', () => {
+    const table = written().RequestsTable;
+    expect(table?.Type).toBe('AWS::DynamoDB::Table');
+    for (const key of Object.keys(TABLE_SCHEMA)) expect({ key, value: table?.Properties?.[key] }).toEqual({ key, value: `\${file(./config/table-schema.cjs):${key}}` });
+  });
+});
+
 describe('the table', () => {
   it('has the keys and indexes of functions/adapters/table-schema.ts, on demand, with PITR and TTL', () => {
     const table = resource('RequestsTable', 'AWS::DynamoDB::Table').Properties;
@@ -502,6 +564,12 @@ describe('alarms', () => {
     expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['NotificationDeadLetterQueue', 'Arn'] }, maxReceiveCount: 15 });
     const timeout = resources.DeliverNotificationsLambdaFunction?.Properties.Timeout as number;
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it('are named <service>-<stage>-…, each name once', () => {
+    const names = alarms().map((alarm) => alarm.AlarmName as string);
+    for (const name of names) expect(name).toMatch(/^cachegate-dev-[a-z-]+$/);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('stay within CloudWatch’s 10 metrics per metric-math alarm, summing them', () => {
