@@ -20,7 +20,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // Only functions/config.ts reads the environment (style.md, "Configuration").
+    // Only functions/config.ts reads the environment: configuration is read and validated once, there.
     files: ['functions/**/*.ts'],
     ignores: ['functions/config.ts'],
     rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through functions/config.ts.' }] },

@@ -1,7 +1,7 @@
 /**
  * `${file(./config/approval-policy.cjs)}` in serverless.yml: the approval policy as one line of JSON
  * text, the value of the SSM parameter the functions read it from (a `${file()}` of the .json would give
- * an object). CommonJS because the Serverless Framework v3 loads resolver files with require().
+ * an object). CommonJS because osls loads resolver files with require().
  */
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');

@@ -1,6 +1,6 @@
 import { signSlackRequest, verifySlackSignature } from '../../functions/domain/slack-signature.js';
 
-// Slack's documented example (wire-formats.md §4.1).
+// Slack's documented example (docs/slack-facts.md, "Verifying requests").
 const secret = '8f742231b10e8888abcd99yyyzzz85a5';
 const timestamp = '1531420618';
 const rawBody =
