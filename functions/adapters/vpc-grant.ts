@@ -25,10 +25,12 @@ export const REQUEST_TAG = 'cachegate-request';
 
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const ACCOUNT_ID = /^\d{12}$/;
-// ElastiCache ids: a letter, then letters, digits and hyphens (AWS allows up to 40/50 characters).
+// ElastiCache ids: a letter, then letters, digits and hyphens; AWS allows up to 40 characters for a replication
+// group id and 50 for a cluster id (docs/aws-facts.md, section 1). request-rules.ts holds each to its own limit.
 const CLUSTER_ID = /^[A-Za-z][A-Za-z0-9-]{0,49}$/;
-// What EC2 accepts in a rule description; anything else is replaced, never sent.
-const DESCRIPTION_DISALLOWED = /[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g;
+// What EC2 accepts in a rule's description (UserIdGroupPair: no `&`, unlike a group's own description;
+// docs/aws-facts.md, section 1); anything else is replaced, never sent.
+const DESCRIPTION_DISALLOWED = /[^a-zA-Z0-9. _\-:/()#,@[\]+=;{}!$*]/g;
 const DESCRIPTION_MAX = 255;
 
 /** A VPC target checked before any call is made. */

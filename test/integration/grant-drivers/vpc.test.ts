@@ -149,6 +149,8 @@ describe('authorize, status, revoke', () => {
 
   test('the description is kept to EC2’s character set and 255 characters', async () => {
     expect(ruleDescription({ requestId: 'r-1', requester: 'Zoë <ops> "x"', until: undefined })).toBe('cachegate r-1 Zo_ _ops_ _x_ until revoked');
+    // A rule's description takes no `&` (a group's own description does).
+    expect(ruleDescription({ requestId: 'r-2', requester: 'ops&dev@example.com' })).toBe('cachegate r-2 ops_dev@example.com until revoked');
     expect(ruleDescription({ requestId: 'r', requester: 'a'.repeat(400) })).toHaveLength(255);
     const request = await requestFor('req-vpc-odd', ordersTarget(sources[1] as string));
     await expect(driver.authorize({ ...request, requester: 'Zoë <ops@example.com>' })).resolves.toMatchObject({ created: true });
