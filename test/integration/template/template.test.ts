@@ -481,7 +481,7 @@ describe('serverless.yml', () => {
     expect(Object.keys(lock.packages).filter((path) => /(^|\/)node_modules\/serverless$/.test(path))).toEqual([]);
   });
 
-  it('writes no alarm or metric filter itself: config/alarms.cjs generates them from its lists', () => {
+  it('writes no alarm or metric filter itself: config/alarms.cjs generates the alarms from its lists', () => {
     expect(config.resources).toContain('${file(./config/alarms.cjs)}');
     const types = Object.values(written()).map((resource) => resource.Type);
     expect(types).toContain('AWS::DynamoDB::Table');
