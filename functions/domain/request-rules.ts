@@ -20,8 +20,8 @@ const KNOWN_FIELDS = new Set<string>([...CLASSIC_FIELDS, ...VPC_FIELDS, ...COMMO
 export const REASON_MAX_LENGTH = 999;
 
 // AWS: cache security group names are ≤ 255 letters, digits and hyphens; EC2-Classic group names ≤ 255
-// ASCII characters; cluster and replication group ids ≤ 40 (50 for replication groups) lowercase letters,
-// digits and hyphens, starting with a letter, no trailing or double hyphen.
+// ASCII characters; replication group ids ≤ 40 and cluster ids ≤ 50 lowercase letters, digits and hyphens,
+// starting with a letter, no trailing or double hyphen (docs/aws-facts.md §1).
 const CACHE_GROUP_NAME = /^[A-Za-z0-9-]{1,255}$/;
 const EC2_GROUP_NAME = /^[\x20-\x7e]{1,255}$/;
 const OWNER_ID = /^\d{12}$/;

@@ -1,5 +1,5 @@
 /**
- * Slack request signing (wire-formats.md §4.1): `v0=` + hex HMAC-SHA256, keyed with the signing secret as
+ * Slack request signing (docs/slack-facts.md, "Verifying requests"): `v0=` + hex HMAC-SHA256, keyed with the signing secret as
  * UTF-8 text, over `v0:<timestamp>:<raw body exactly as received>`. Verification rejects timestamps more
  * than five minutes away in either direction and compares in constant time.
  */
