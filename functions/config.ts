@@ -257,6 +257,22 @@ export const secretsConfig = memo((env): SecretsConfig => {
   };
 });
 
+export interface IdentityConfig {
+  /** The JWT claim that names the caller: an email address (default `email`). */
+  claim: string;
+  /**
+   * When the token carries no `email_verified` claim: refuse it (true, the default) or accept it (false, for
+   * issuers whose access tokens omit the claim, e.g. Okta and Entra ID). A token that says false is always refused.
+   */
+  requireVerifiedEmail: boolean;
+}
+
+export const identityConfig = memo((env): IdentityConfig => {
+  const claim = optional(env, 'IDENTITY_CLAIM') ?? 'email';
+  if (!/^[A-Za-z0-9_:.\-/]{1,128}$/.test(claim)) throw new ConfigError(`Environment variable IDENTITY_CLAIM must be a JWT claim name, got "${claim}"`);
+  return { claim, requireVerifiedEmail: oneOf(env, 'REQUIRE_VERIFIED_EMAIL', ['true', 'false'] as const, 'true') === 'true' };
+});
+
 export const logConfig = memo((env) => ({
   level: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
 }));

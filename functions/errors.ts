@@ -39,13 +39,6 @@ export class ValidationError extends HttpError {
   }
 }
 
-export class UnauthorizedError extends HttpError {
-  override name = 'UnauthorizedError';
-  constructor(message = 'Authentication is required') {
-    super(401, 'Unauthorized', message);
-  }
-}
-
 export class ForbiddenError extends HttpError {
   override name = 'ForbiddenError';
   constructor(message: string) {
@@ -71,6 +64,17 @@ export class UnprocessableError extends HttpError {
   override name = 'UnprocessableError';
   constructor(message: string, details: FieldProblem[] = []) {
     super(422, 'Unprocessable', message, details);
+  }
+}
+
+/** AWS is throttling us right now: the caller may try again after `retryAfterSeconds` (Retry-After). */
+export class ServiceUnavailableError extends HttpError {
+  override name = 'ServiceUnavailableError';
+  /** Sent with the response (http-error-handler copies an error's headers). */
+  readonly headers: Record<string, string>;
+  constructor(message: string, retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super(503, 'ServiceUnavailable', message, [], options);
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }
 

@@ -20,34 +20,61 @@ export interface Route {
 const ISSUER = 'cachegate-local';
 const AUDIENCE = 'cachegate';
 
+/**
+ * Claims as API Gateway's JWT authorizer delivers them to Lambda: every value a string; numbers as their
+ * digits, booleans as "true"/"false", arrays as "[a b c]" (elements joined by spaces between brackets).
+ * Objects (rare in access and ID tokens) as their JSON text.
+ */
+export function deliveredClaims(payload: Record<string, unknown>): Record<string, string> {
+  const delivered: Record<string, string> = {};
+  const asText = (value: unknown): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+  for (const [name, value] of Object.entries(payload)) {
+    if (value === undefined || value === null) continue;
+    delivered[name] = Array.isArray(value) ? `[${value.map(asText).join(' ')}]` : asText(value);
+  }
+  return delivered;
+}
+
+export interface TokenOptions {
+  /** More claims, or claims to replace (e.g. `email_verified: false`, `groups: [...]`); undefined removes one. */
+  claims?: Record<string, unknown>;
+  /** Seconds from now; negative for a token that has already expired. */
+  expiresInSeconds?: number;
+  audience?: string;
+}
+
 export class LocalAuthorizer {
   private readonly key = new TextEncoder().encode(randomUUID() + randomUUID());
 
-  async issue(email: string): Promise<string> {
-    return new SignJWT({ email })
+  /** A token like a Cognito ID token: `email` and `email_verified: true`, signed by this gateway's issuer. */
+  async issue(email: string, options: TokenOptions = {}): Promise<string> {
+    const claims = Object.fromEntries(Object.entries({ email, email_verified: true, ...options.claims }).filter(([, value]) => value !== undefined));
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(email)
       .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime('12h')
+      .setAudience(options.audience ?? AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + (options.expiresInSeconds ?? 12 * 60 * 60))
       .sign(this.key);
   }
 
-  /** The token's claims, or undefined (API Gateway answers 401 itself, the handler never runs). */
-  async verify(header: string | undefined): Promise<Record<string, string | number> | undefined> {
+  /** The token's claims as delivered, or undefined (API Gateway answers 401 itself, the handler never runs). */
+  async verify(header: string | undefined): Promise<Record<string, string> | undefined> {
     const match = /^Bearer (.+)$/i.exec(header ?? '');
     if (!match?.[1]) return undefined;
     try {
-      const { payload } = await jwtVerify(match[1], this.key, { issuer: ISSUER, audience: AUDIENCE });
-      return Object.fromEntries(Object.entries(payload).filter(([, v]) => typeof v === 'string' || typeof v === 'number')) as Record<string, string | number>;
+      const { payload } = await jwtVerify(match[1], this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      return deliveredClaims(payload);
     } catch {
       return undefined;
     }
   }
 }
 
-function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+/** The route's path parameters, decoded; undefined when the path is not this route's; null when a parameter's percent-encoding is malformed. */
+function matchPath(pattern: string, path: string): Record<string, string> | undefined | null {
   const names: string[] = [];
   const regex = new RegExp(
     `^${pattern.replace(/\{([^}]+)\}/g, (_, name: string) => {
@@ -57,7 +84,11 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
   );
   const match = regex.exec(path);
   if (!match) return undefined;
-  return Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]));
+  try {
+    return Object.fromEntries(names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]));
+  } catch {
+    return null;
+  }
 }
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -74,6 +105,12 @@ export async function serveRoute(routes: Route[], authorizer: LocalAuthorizer, r
   for (const route of routes) {
     if (route.method !== method) continue;
     const params = matchPath(route.path, url.pathname);
+    if (params === null) {
+      // API Gateway refuses a path it cannot decode before any integration runs.
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ message: 'Bad Request' }));
+      return true;
+    }
     if (params) {
       found = { route, params };
       break;
@@ -84,7 +121,7 @@ export async function serveRoute(routes: Route[], authorizer: LocalAuthorizer, r
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  let claims: Record<string, string | number> | undefined;
+  let claims: Record<string, string> | undefined;
   if (route.authorized) {
     claims = await authorizer.verify(headers.authorization);
     if (!claims) {

@@ -70,6 +70,8 @@ export interface LocalStackOptions {
   /** GRANT_* settings (functions/config.ts). */
   grant?: { firstCheckSeconds?: number; pollIntervalMs?: number; pollWindowMs?: number; recheckSeconds?: number; verifyTimeoutSeconds?: number };
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** IDENTITY_CLAIM and REQUIRE_VERIFIED_EMAIL (functions/config.ts); the deployed defaults otherwise. */
+  identity?: { claim?: string; requireVerifiedEmail?: boolean };
   onStateChange?: (change: StateChange) => void;
   /** The notification queue: `manual` time stands still until `notifications.advance(ms)` (for retry tests). */
   notifications?: { clock?: 'real' | 'manual' };
@@ -214,6 +216,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     LINK_SIGNING_KEY: randomBytes(32).toString('base64url'),
     APPROVAL_POLICY: JSON.stringify(options.policy ?? DEMO_POLICY),
     MANAGED_SECURITY_GROUPS: JSON.stringify(options.managedSecurityGroups ?? DEMO_MANAGED_GROUPS),
+    IDENTITY_CLAIM: options.identity?.claim,
+    REQUIRE_VERIFIED_EMAIL: options.identity?.requireVerifiedEmail?.toString(),
     GRANT_FIRST_CHECK_SECONDS: options.grant?.firstCheckSeconds?.toString(),
     GRANT_POLL_INTERVAL_MS: options.grant?.pollIntervalMs?.toString(),
     GRANT_POLL_WINDOW_MS: options.grant?.pollWindowMs?.toString(),

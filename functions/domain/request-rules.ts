@@ -5,6 +5,7 @@
  */
 import { ValidationError, type FieldProblem } from '../errors.js';
 import type { GrantTarget } from './access-request.js';
+import { visibleTextProblem } from './visible-text.js';
 
 export interface NewAccessRequest {
   target: GrantTarget;
@@ -169,7 +170,8 @@ function parseReason(record: Record<string, unknown>, problems: FieldProblem[]):
     if (record.reason === undefined) problems.push({ field: 'reason', message: 'is required: say why you need access' });
     return undefined;
   }
-  if (reason.trim().length === 0) problems.push({ field: 'reason', message: 'must not be empty' });
+  const invisible = visibleTextProblem(reason);
+  if (invisible) problems.push({ field: 'reason', message: invisible });
   else if (reason.length > REASON_MAX_LENGTH) problems.push({ field: 'reason', message: `must be at most ${REASON_MAX_LENGTH} characters (got ${reason.length})` });
   else return reason.trim();
   return undefined;

@@ -1,4 +1,5 @@
 /** POST /approvals/{token}: decision=approve|deny (+ comment). Uses the link once; resumes the workflow. */
+import { visibleTextProblem } from '../domain/visible-text.js';
 import { ValidationError } from '../errors.js';
 import { requireSecret, SLACK_NOTIFY_SECRETS } from '../secrets.js';
 import { secretsMiddleware } from '../secrets-middleware.js';
@@ -16,6 +17,9 @@ export const handler = httpRoute(
     const problems = [];
     if (decision !== 'approve' && decision !== 'deny') problems.push({ field: 'decision', message: 'must be approve or deny' });
     if (comment !== undefined && comment.length > COMMENT_MAX_LENGTH) problems.push({ field: 'comment', message: `must be at most ${COMMENT_MAX_LENGTH} characters` });
+    // An empty comment box means no comment; anything else in it must be visible text.
+    const commentProblem = comment && comment.trim() !== '' ? visibleTextProblem(comment) : undefined;
+    if (commentProblem) problems.push({ field: 'comment', message: commentProblem });
     if (problems.length > 0) throw new ValidationError(problems);
     const result = await decideByLink({
       key: requireSecret(context, 'linkSigningKey'),

@@ -1,16 +1,22 @@
 /**
  * The one middleware stack every HTTP route uses: header normalization, security headers, structured
  * logs with the request id, and error mapping. Handlers throw typed errors (functions/errors.ts); the
- * mapping to a status and a body happens here and only here. middy runs onError middlewares in reverse
- * order of registration, so http-error-handler is registered first in order to run last on the way out:
- * it is the final word on the response, and it turns anything that is not an exposed 4xx into a bare 500.
+ * mapping to a status and a body happens here and only here.
+ *
+ * middy runs `after` and `onError` middlewares in reverse order of registration, so the order below is
+ * the way out read bottom-up: the route's own onError (log, error page) runs first, http-error-handler then
+ * turns any error still without a response into JSON (a bare 500 for anything that is not an exposed 4xx),
+ * and only then, on a response that now exists, the outermost two add `Cache-Control: no-store` and the
+ * security headers. Registered the other way round, http-security-headers ran before any error had a
+ * response and skipped every error page and JSON error.
  */
 import middy from '@middy/core';
 import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { HttpError } from '../errors.js';
+import { isThrottlingError } from '@smithy/core/retry';
+import { GrantThrottled, HttpError, ServiceUnavailableError } from '../errors.js';
 import { logger } from '../logger.js';
 import type { AnyMiddleware } from '../secrets-middleware.js';
 import { withInvocationSecrets } from '../secrets.js';
@@ -18,11 +24,19 @@ import { withInvocationSecrets } from '../secrets.js';
 /** API Gateway HTTP API (payload 2.0) event; `authorizer` is present on JWT-protected routes. */
 export type HttpEvent = APIGatewayProxyEventV2 & {
   requestContext: APIGatewayProxyEventV2['requestContext'] & {
-    authorizer?: { jwt?: { claims?: Record<string, string | number | boolean | string[]>; scopes?: string[] | null } };
+    /** Every claim a string, as API Gateway delivers them (jwt-claims.ts). */
+    authorizer?: { jwt?: { claims?: Record<string, string>; scopes?: string[] | null } };
   };
 };
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number };
 export type HttpRoute = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/** Retry-After on a 503 for AWS throttling: the SDK has already backed off for about a second. */
+const THROTTLED_RETRY_AFTER_SECONDS = 5;
+
+function isThrottled(error: unknown): boolean {
+  return error instanceof GrantThrottled || (error instanceof Error && isThrottlingError(error as Parameters<typeof isThrottlingError>[0]));
+}
 
 const INTERNAL_ERROR_BODY = JSON.stringify({ error: 'InternalError', message: 'Something went wrong on our side; it has been logged.' });
 
@@ -50,8 +64,25 @@ export interface RouteOptions {
   use?: readonly AnyMiddleware[];
 }
 
+/** Responses are per person and per moment (a request's status, a link's page): no cache keeps them. */
+const noStore = {
+  after: (request: { response?: HttpResult }) => {
+    const headers = (request.response ??= { statusCode: 200 }).headers ?? {};
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'cache-control')) headers['Cache-Control'] = 'no-store';
+    request.response.headers = headers;
+  },
+  onError: (request: { response?: HttpResult }) => {
+    if (request.response !== undefined) noStore.after(request);
+  },
+};
+
 export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
   const handler = middy<HttpEvent, HttpResult>()
+    // middy's defaults forbid every form and sandbox the page; the approval page's one form posts back to
+    // its own URL, and its one stylesheet is inline. Everything else stays as strict as the defaults
+    // (less navigate-to, which no browser implements).
+    .use(httpSecurityHeaders({ contentSecurityPolicy: { 'style-src': "'unsafe-inline'", 'form-action': "'self'", sandbox: 'allow-forms', 'navigate-to': '' } }))
+    .use(noStore)
     .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_BODY }))
     .use({
       before: (request) => {
@@ -59,12 +90,19 @@ export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
         logger.appendKeys({ awsRequestId: request.context.awsRequestId, route: request.event.routeKey });
       },
       onError: (request) => {
-        const error = request.error;
+        let error = request.error;
+        if (!(error instanceof HttpError) && isThrottled(error)) {
+          // AWS said "slow down" after the SDK's own retries: neither our fault nor the caller's, and over soon.
+          logger.warn('request throttled by AWS', { error });
+          error = request.error = new ServiceUnavailableError('AWS is busy right now; try again in a few seconds', THROTTLED_RETRY_AFTER_SECONDS, { cause: error });
+        }
         if (error instanceof HttpError) {
           logger.info('request refused', { status: error.statusCode, code: error.code, reason: error.message });
           const page = options.errorPage?.(error, request.event);
           if (page !== undefined) {
-            request.response = html(error.statusCode, page);
+            const response = html(error.statusCode, page);
+            if (error instanceof ServiceUnavailableError) Object.assign(response.headers ?? {}, error.headers);
+            request.response = response;
             return;
           }
           // http-error-handler sends a JSON message as application/json.
@@ -74,11 +112,7 @@ export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
         logger.error('request failed', { error });
       },
     })
-    .use(httpHeaderNormalizer())
-    // middy's defaults forbid every form and sandbox the page; the approval page's one form posts back to
-    // its own URL, and its one stylesheet is inline. Everything else stays as strict as the defaults
-    // (less navigate-to, which no browser implements).
-    .use(httpSecurityHeaders({ contentSecurityPolicy: { 'style-src': "'unsafe-inline'", 'form-action': "'self'", sandbox: 'allow-forms', 'navigate-to': '' } }));
+    .use(httpHeaderNormalizer());
   for (const middleware of options.use ?? []) handler.use(middleware);
   // The secrets on the context also reach code far from the route (notifications): secrets.ts, ambientSecret.
   const invoke = handler.handler((event, context) => withInvocationSecrets(context, () => route(event, context)));

@@ -1,14 +1,38 @@
 /** Reading what the caller sent: who they are, and a body within limits and of the right type. */
-import { HttpError, UnauthorizedError, ValidationError } from '../errors.js';
+import { identityConfig } from '../config.js';
+import { ForbiddenError, HttpError, ValidationError } from '../errors.js';
+import { claimsOf, parseClaimBoolean } from './jwt-claims.js';
 import type { HttpEvent } from './middleware.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
-/** The authenticated caller: the JWT's email claim (API Gateway's authorizer checked the token). */
+/** One address, no spaces or angle brackets (a display name is not an identity). */
+const EMAIL = /^[^@\s<>"]+@[^@\s<>"]+\.[^@\s<>"]+$/;
+
+/**
+ * The authenticated caller: the configured identity claim (IDENTITY_CLAIM, default `email`) of the token
+ * API Gateway's JWT authorizer already checked. A token whose `email_verified` says false is refused; one
+ * without that claim is refused unless REQUIRE_VERIFIED_EMAIL=false (issuers whose access tokens omit it).
+ */
 export function callerOf(event: HttpEvent): string {
-  const email = event.requestContext.authorizer?.jwt?.claims?.email;
-  if (typeof email !== 'string' || !email.includes('@')) throw new UnauthorizedError('A bearer token with an email claim is required');
-  return email.toLowerCase();
+  const { claim, requireVerifiedEmail } = identityConfig();
+  const claims = claimsOf(event);
+  const identity = claims[claim];
+  if (identity === undefined || !EMAIL.test(identity)) {
+    throw new ForbiddenError(
+      `The token's "${claim}" claim must hold your email address. With Cognito, send the ID token (its access token has no email), ` +
+        'or ask an administrator which token and claim this API expects.',
+    );
+  }
+  const verified = parseClaimBoolean(claims.email_verified);
+  if (verified === false || (verified === undefined && requireVerifiedEmail)) {
+    throw new ForbiddenError(
+      verified === false
+        ? 'Your email address is not verified with your identity provider; verify it, then sign in again'
+        : 'The token does not say that your email address is verified (no email_verified claim); send a token that does',
+    );
+  }
+  return identity.toLowerCase();
 }
 
 function rawBody(event: HttpEvent): string {
@@ -45,14 +69,19 @@ export function readFormBody(event: HttpEvent): URLSearchParams {
     } catch {
       throw new ValidationError([{ field: '(body)', message: 'is not valid JSON' }]);
     }
-    const form = new URLSearchParams();
-    if (parsed && typeof parsed === 'object') for (const [key, value] of Object.entries(parsed)) if (typeof value === 'string') form.set(key, value);
-    return form;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ValidationError([{ field: '(body)', message: 'must be a JSON object' }]);
+    const wrongType = Object.entries(parsed).filter(([, value]) => typeof value !== 'string');
+    if (wrongType.length > 0) throw new ValidationError(wrongType.map(([field]) => ({ field, message: 'must be a string' })));
+    return new URLSearchParams(parsed as Record<string, string>);
   }
   if (type !== 'application/x-www-form-urlencoded') {
     throw new HttpError(415, 'UnsupportedMediaType', 'Send the form as application/x-www-form-urlencoded (or JSON)');
   }
-  return new URLSearchParams(text);
+  const form = new URLSearchParams(text);
+  // decision=deny&decision=approve: which one was meant? Refuse rather than pick one.
+  const repeated = [...new Set([...form.keys()].filter((key) => form.getAll(key).length > 1))];
+  if (repeated.length > 0) throw new ValidationError(repeated.map((field) => ({ field, message: 'must be given once' })));
+  return form;
 }
 
 export function wantsJson(event: HttpEvent): boolean {

@@ -8,6 +8,7 @@ import { policyKeyOf, targetKey } from '../domain/access-request.js';
 import { approversForRequest, describeRequesters, mayRequest, policyFor } from '../domain/approval-policy.js';
 import { newRequestRecord, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { accessDuration, parseNewAccessRequest } from '../domain/request-rules.js';
+import { unknownTargetProblem } from '../domain/unknown-target.js';
 import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { requestStore } from '../adapters/request-store.js';
@@ -62,7 +63,11 @@ export async function submitRequest(input: {
     resolved = await grantDriverFor(parsed.target).resolveTarget(parsed.target);
   } catch (error) {
     const field = parsed.target.mode === 'classic' ? 'cacheSecurityGroupName' : parsed.target.replicationGroupId ? 'replicationGroupId' : 'cacheClusterId';
-    if (error instanceof GroupNotFound) throw new NotFoundError(error.message, [{ field, message: error.message }]);
+    if (error instanceof GroupNotFound) {
+      logger.info('target not found', { error });
+      const problem = unknownTargetProblem(parsed.target);
+      throw new NotFoundError(problem.message, [problem]);
+    }
     if (error instanceof InvalidTarget) throw new UnprocessableError(error.message, [{ field, message: error.message }]);
     throw error;
   }

@@ -2,6 +2,7 @@ import {
   awsConfig,
   emailConfig,
   grantConfig,
+  identityConfig,
   linksConfig,
   logConfig,
   secretsConfig,
@@ -206,5 +207,20 @@ describe('memo', () => {
   it('parse reads the env it is given, every time', () => {
     expect(storeConfig.parse({ TABLE_NAME: 'one' }).tableName).toBe('one');
     expect(storeConfig.parse({ TABLE_NAME: 'two' }).tableName).toBe('two');
+  });
+});
+
+describe('identityConfig', () => {
+  it('defaults to the email claim and to requiring email_verified', () => {
+    expect(identityConfig.parse({})).toEqual({ claim: 'email', requireVerifiedEmail: true });
+  });
+
+  it('takes another claim and REQUIRE_VERIFIED_EMAIL=false', () => {
+    expect(identityConfig.parse({ IDENTITY_CLAIM: 'upn', REQUIRE_VERIFIED_EMAIL: 'false' })).toEqual({ claim: 'upn', requireVerifiedEmail: false });
+  });
+
+  it('refuses a malformed claim name or flag, naming the variable', () => {
+    expect(refusal(identityConfig.parse, { IDENTITY_CLAIM: 'email address' })).toMatch(/IDENTITY_CLAIM/);
+    expect(refusal(identityConfig.parse, { REQUIRE_VERIFIED_EMAIL: 'yes' })).toMatch(/REQUIRE_VERIFIED_EMAIL must be one of true, false/);
   });
 });

@@ -177,7 +177,7 @@ describe('parseNewAccessRequest: reason, duration and unknown fields', () => {
   });
 
   it.each(['', '   ', '\n\t'])('an empty reason %p is refused', (reason) => {
-    expect(problemsOf({ ...classic, reason })).toEqual([{ field: 'reason', message: 'must not be empty' }]);
+    expect(problemsOf({ ...classic, reason })).toEqual([{ field: 'reason', message: 'must contain visible text' }]);
   });
 
   it.each([REASON_MAX_LENGTH + 1, 1000, 5000])('a reason of %d characters is refused with its length', (length) => {

@@ -126,7 +126,7 @@ describe('POST /requests: the body', () => {
 
   it('an empty reason → 400', async () => {
     const reply = await changesNothing(() => post(classicBody({ reason: '   ' })));
-    expect(expectRefusal(reply, 400, 'ValidationError', ['reason']).details[0]?.message).toBe('must not be empty');
+    expect(expectRefusal(reply, 400, 'ValidationError', ['reason']).details[0]?.message).toBe('must contain visible text');
   });
 
   it('a reason over 999 characters → 400', async () => {

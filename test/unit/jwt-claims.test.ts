@@ -1,0 +1,41 @@
+import { parseClaimBoolean, parseClaimList } from '../../functions/http/jwt-claims.js';
+import { deliveredClaims } from '../../local/http-gateway.js';
+
+describe('parseClaimList: list claims as API Gateway delivers them', () => {
+  it.each([
+    ['[ops dba]', ['ops', 'dba']],
+    ['[ops]', ['ops']],
+    ['[]', []],
+    ['[11111111-aaaa 22222222-bbbb 33333333-cccc]', ['11111111-aaaa', '22222222-bbbb', '33333333-cccc']],
+    ['ops', ['ops']],
+    ['  [ a  b ]  ', ['a', 'b']],
+  ])('%j → %j', (delivered, expected) => {
+    expect(parseClaimList(delivered)).toEqual(expected);
+  });
+
+  it('an absent claim is no list', () => {
+    expect(parseClaimList(undefined)).toEqual([]);
+  });
+});
+
+describe('parseClaimBoolean', () => {
+  it('reads only "true" and "false"', () => {
+    expect(parseClaimBoolean('true')).toBe(true);
+    expect(parseClaimBoolean('false')).toBe(false);
+    expect(parseClaimBoolean(undefined)).toBeUndefined();
+    expect(parseClaimBoolean('yes')).toBeUndefined();
+  });
+});
+
+describe('the local gateway delivers claims as API Gateway does', () => {
+  it('strings as themselves, numbers and booleans as strings, arrays as "[a b]"', () => {
+    expect(
+      deliveredClaims({ email: 'alice@example.com', email_verified: false, exp: 1700000000, 'cognito:groups': ['ops', 'dba'], groups: [], nothing: null }),
+    ).toEqual({ email: 'alice@example.com', email_verified: 'false', exp: '1700000000', 'cognito:groups': '[ops dba]', groups: '[]' });
+  });
+
+  it('round-trips through parseClaimList', () => {
+    const delivered = deliveredClaims({ groups: ['platform-oncall', 'dba'] });
+    expect(parseClaimList(delivered.groups)).toEqual(['platform-oncall', 'dba']);
+  });
+});
