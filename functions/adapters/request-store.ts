@@ -24,6 +24,7 @@ import { awsConfig, storeConfig } from '../config.js';
 import type { RequestStatus } from '../domain/access-request.js';
 import type { GrantRecord } from '../domain/grant-record.js';
 import type { AccessRequestRecord, Decision, HistoryEvent } from '../domain/request-lifecycle.js';
+import { writeUntilProcessed } from './batch-retry.js';
 import { TABLE_INDEXES } from './table-schema.js';
 
 
@@ -62,9 +63,62 @@ export interface LinkItem {
   round?: string;
 }
 
+export type ListQuery = { requester: string } | { status: RequestStatus };
+
 export interface RequestPage {
   items: AccessRequestRecord[];
+  cursorAfter(position: number): string;
   cursor?: string;
+}
+
+/** A cursor that this list did not hand out (forged, truncated, or another list's). */
+export class InvalidCursor extends Error {
+  override name = 'InvalidCursor';
+}
+
+interface IndexChoice {
+  name: string;
+  hashKey: 'requesterKey' | 'statusKey';
+  value: string;
+}
+
+function indexOf(query: ListQuery): IndexChoice {
+  return 'requester' in query
+    ? { name: TABLE_INDEXES.byRequester, hashKey: 'requesterKey', value: query.requester }
+    : { name: TABLE_INDEXES.byStatus, hashKey: 'statusKey', value: query.status };
+}
+
+// A cursor is the index key of the item to resume after, base64url JSON: exactly the keys DynamoDB expects
+// as ExclusiveStartKey for this index and this requester or status, so a forged one is refused here rather
+// than by DynamoDB (or, worse, accepted for another list).
+function encodeCursor(index: IndexChoice, record: AccessRequestRecord): string {
+  return Buffer.from(JSON.stringify({ ...requestKey(record.id), [index.hashKey]: index.value, listKey: sortKey(record) })).toString('base64url');
+}
+
+function decodeCursor(index: IndexChoice, cursor: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursor('not JSON');
+  }
+  const fields = key && typeof key === 'object' && !Array.isArray(key) ? (key as Record<string, unknown>) : {};
+  const names = Object.keys(fields).sort();
+  const valid =
+    names.join(',') === ['listKey', 'pk', 'sk', index.hashKey].sort().join(',') &&
+    Object.values(fields).every((value) => typeof value === 'string') &&
+    /^REQ#[0-9a-f-]{36}$/.test(fields.pk as string) &&
+    fields.sk === 'REQUEST' &&
+    fields[index.hashKey] === index.value &&
+    /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[0-9a-f-]{36}$/.test(fields.listKey as string);
+  if (!valid) throw new InvalidCursor('not a key of this list');
+  return fields as Record<string, string>;
+}
+
+export interface IdempotencyBinding {
+  requestId: string;
+  /** Absent on bindings written before bodies were fingerprinted. */
+  bodyHash?: string;
 }
 
 export type OpenClaim = { ok: true } | { ok: false; existingId: string };
@@ -169,15 +223,13 @@ export const requestStore = {
 
   async putLinks(links: LinkItem[]): Promise<void> {
     for (let start = 0; start < links.length; start += 25) {
-      const batch = links.slice(start, start + 25);
-      let pending: Record<string, unknown>[] | undefined = batch.map((link) => ({
+      const batch = links.slice(start, start + 25).map((link) => ({
         PutRequest: { Item: { pk: `LINK#${link.hash}`, sk: 'LINK', ttl: link.expiresAt, ...link } },
       }));
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        if (attempt === 5) throw new Error('DynamoDB kept returning unprocessed approval links');
+      await writeUntilProcessed<Record<string, unknown>>(batch, async (pending) => {
         const { UnprocessedItems } = await documents.send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending } }));
-        pending = UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined;
-      }
+        return UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined;
+      });
     }
   },
 
@@ -207,27 +259,29 @@ export const requestStore = {
     }
   },
 
-  async idempotentRequestId(requester: string, key: string): Promise<string | undefined> {
+  /** The request an Idempotency-Key is bound to, and the fingerprint of the body it was first sent with. */
+  async idempotencyBinding(requester: string, key: string): Promise<IdempotencyBinding | undefined> {
     const { Item } = await documents.send(
       new GetCommand({ TableName: tableName(), Key: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY' }, ConsistentRead: true }),
     );
-    return typeof Item?.requestId === 'string' ? Item.requestId : undefined;
+    if (typeof Item?.requestId !== 'string') return undefined;
+    return { requestId: Item.requestId, ...(typeof Item.bodyHash === 'string' ? { bodyHash: Item.bodyHash } : {}) };
   },
 
-  /** Binds an Idempotency-Key to a request id; returns the id it is bound to (ours, or the winner's). */
-  async bindIdempotencyKey(requester: string, key: string, requestId: string, expiresAt: number): Promise<string> {
+  /** Binds an Idempotency-Key to a request id and body; returns the binding that holds (ours, or the winner's). */
+  async bindIdempotencyKey(requester: string, key: string, binding: Required<IdempotencyBinding>, expiresAt: number): Promise<IdempotencyBinding> {
     try {
       await documents.send(
         new PutCommand({
           TableName: tableName(),
-          Item: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY', requestId, ttl: expiresAt },
+          Item: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY', ...binding, ttl: expiresAt },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return requestId;
+      return binding;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return (await this.idempotentRequestId(requester, key)) ?? requestId;
+      return (await this.idempotencyBinding(requester, key)) ?? binding;
     }
   },
 
@@ -314,23 +368,29 @@ export const requestStore = {
     }
   },
 
-  /** Newest first, from an index: by requester, or by status. */
-  async list(query: { requester: string } | { status: RequestStatus }, page: { limit: number; cursor?: string }): Promise<RequestPage> {
-    const byRequester = 'requester' in query;
+  /**
+   * One page of an index, newest first: by requester, or by status. `cursorAfter(i)` resumes right after
+   * `items[i]` (a caller that filters can stop anywhere in the page); `cursor` resumes after everything read,
+   * and is absent once the index has no more.
+   */
+  async list(query: ListQuery, page: { limit: number; cursor?: string }): Promise<RequestPage> {
+    const index = indexOf(query);
     const { Items, LastEvaluatedKey } = await documents.send(
       new QueryCommand({
         TableName: tableName(),
-        IndexName: byRequester ? TABLE_INDEXES.byRequester : TABLE_INDEXES.byStatus,
+        IndexName: index.name,
         KeyConditionExpression: '#key = :value',
-        ExpressionAttributeNames: { '#key': byRequester ? 'requesterKey' : 'statusKey' },
-        ExpressionAttributeValues: { ':value': byRequester ? query.requester : query.status },
+        ExpressionAttributeNames: { '#key': index.hashKey },
+        ExpressionAttributeValues: { ':value': index.value },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: page.cursor ? (JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined,
+        ...(page.cursor !== undefined ? { ExclusiveStartKey: decodeCursor(index, page.cursor) } : {}),
       }),
     );
+    const items = (Items ?? []).map((item) => toRecord(item) as AccessRequestRecord);
     return {
-      items: (Items ?? []).map((item) => toRecord(item) as AccessRequestRecord),
+      items,
+      cursorAfter: (position) => encodeCursor(index, items[position] as AccessRequestRecord),
       ...(LastEvaluatedKey ? { cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : {}),
     };
   },

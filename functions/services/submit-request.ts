@@ -5,13 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { policyKeyOf, targetKey } from '../domain/access-request.js';
+import { bodyFingerprint } from '../domain/body-fingerprint.js';
 import { approversForRequest, describeRequesters, mayRequest, policyFor } from '../domain/approval-policy.js';
 import { newRequestRecord, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { accessDuration, parseNewAccessRequest } from '../domain/request-rules.js';
 import { unknownTargetProblem } from '../domain/unknown-target.js';
 import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
-import { requestStore } from '../adapters/request-store.js';
+import { requestStore, type IdempotencyBinding } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
 import { approvalPolicy } from './approval-policy.js';
@@ -27,6 +28,15 @@ export function validateIdempotencyKey(key: string | undefined): string | undefi
   return key;
 }
 
+/** The same Idempotency-Key with another body is a client bug: replaying the first request would hide it. */
+function refuseOtherBody(bound: IdempotencyBinding, bodyHash: string): void {
+  if (bound.bodyHash !== undefined && bound.bodyHash !== bodyHash) {
+    throw new UnprocessableError('This Idempotency-Key was used with a different body; use a new key for a different request', [
+      { field: 'Idempotency-Key', message: 'was used with a different body' },
+    ]);
+  }
+}
+
 export async function submitRequest(input: {
   requester: string;
   /** The caller's groups (from the JWT), for the policy's `requesters`. */
@@ -39,9 +49,11 @@ export async function submitRequest(input: {
   const parsed = parseNewAccessRequest(input.body);
   const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
 
+  const bodyHash = bodyFingerprint(input.body);
   if (idempotencyKey) {
-    const existingId = await requestStore.idempotentRequestId(requester, idempotencyKey);
-    const existing = existingId ? await requestStore.get(existingId) : undefined;
+    const bound = await requestStore.idempotencyBinding(requester, idempotencyKey);
+    if (bound) refuseOtherBody(bound, bodyHash);
+    const existing = bound ? await requestStore.get(bound.requestId) : undefined;
     if (existing) return { request: existing, replayed: true };
   }
 
@@ -73,7 +85,11 @@ export async function submitRequest(input: {
   }
 
   let id: string = randomUUID();
-  if (idempotencyKey) id = await requestStore.bindIdempotencyKey(requester, idempotencyKey, id, Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS);
+  if (idempotencyKey) {
+    const bound = await requestStore.bindIdempotencyKey(requester, idempotencyKey, { requestId: id, bodyHash }, Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS);
+    refuseOtherBody(bound, bodyHash);
+    id = bound.requestId;
+  }
 
   const key = targetKey(parsed.target);
   const claim = await requestStore.claimOpen(requester, key, id);

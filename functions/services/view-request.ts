@@ -1,8 +1,9 @@
 /** Reading requests: one with its history, or a page of them, only as far as the caller may see. */
 import { REQUEST_STATUSES, type RequestStatus } from '../domain/access-request.js';
+import { inApproversQueue } from '../domain/approvers-queue.js';
 import { mayView, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { requestStore } from '../adapters/request-store.js';
+import { InvalidCursor, requestStore, type ListQuery as IndexQuery } from '../adapters/request-store.js';
 import { requestUrl } from './request-url.js';
 
 /** What the API shows of a request (the task token lives elsewhere and is never part of it). */
@@ -61,15 +62,50 @@ export async function listRequests(caller: string, query: ListQuery) {
 
   const status = query.status as RequestStatus | undefined;
   // Without a status, or with mine=true, the list is the caller's own requests; with a status (and not
-  // mine) it is every request in that status that the caller may see (approvers' queue).
+  // mine) it is the approvers' queue: the requests in that status the caller is asked to decide on.
   const mine = query.mine === 'true' || status === undefined;
-  let page;
+  const keep = mine
+    ? (request: AccessRequestRecord) => status === undefined || request.status === status
+    : (request: AccessRequestRecord) => request.status === status && inApproversQueue(request, caller);
   try {
-    page = await requestStore.list(mine ? { requester: caller } : { status: status as RequestStatus }, { limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
+    // Unfiltered, limit + 1 reads tell whether another page exists; filtered, each query reads wider.
+    const readSize = mine && status === undefined ? limit + 1 : Math.max(limit + 1, FILTERED_READ_SIZE);
+    return await filledPage(mine ? { requester: caller } : { status: status as RequestStatus }, keep, { limit, readSize, cursor: query.cursor });
   } catch (error) {
-    if (query.cursor && (error as Error).name !== 'ResourceNotFoundException') throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned' }]);
+    if (error instanceof InvalidCursor) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned for this list' }]);
     throw error;
   }
-  const items = page.items.filter((request) => mayView(request, caller) && (status === undefined || request.status === status));
-  return { items: items.map(publicRequest), ...(page.cursor ? { nextCursor: page.cursor } : {}) };
+}
+
+/** At most this many index queries per call: what one page may cost is bounded, however sparse the matches. */
+export const MAX_QUERIES_PER_PAGE = 5;
+/** Requests read per query when filtering (the queue skips what the caller may not decide on). */
+const FILTERED_READ_SIZE = 100;
+
+/**
+ * A page of `limit` requests that `keep` accepts, newest first: full unless fewer exist. It reads on
+ * until it has found one more than `limit` (so it knows whether another page exists: the last page has no
+ * nextCursor), or the index ends, or it has made MAX_QUERIES_PER_PAGE queries; then the page may be
+ * shorter, with a nextCursor that resumes after everything read.
+ */
+async function filledPage(
+  list: IndexQuery,
+  keep: (request: AccessRequestRecord) => boolean,
+  { limit, readSize, cursor }: { limit: number; readSize: number; cursor: string | undefined },
+) {
+  const found: AccessRequestRecord[] = [];
+  let resumeAt = cursor;
+  let afterLastFound: string | undefined;
+  for (let queries = 0; queries < MAX_QUERIES_PER_PAGE; queries++) {
+    const page = await requestStore.list(list, { limit: readSize, ...(resumeAt ? { cursor: resumeAt } : {}) });
+    for (const [position, request] of page.items.entries()) {
+      if (!keep(request)) continue;
+      if (found.length === limit) return { items: found.map(publicRequest), nextCursor: afterLastFound as string };
+      found.push(request);
+      afterLastFound = page.cursorAfter(position);
+    }
+    if (page.cursor === undefined) return { items: found.map(publicRequest) };
+    resumeAt = page.cursor;
+  }
+  return { items: found.map(publicRequest), nextCursor: resumeAt as string };
 }
