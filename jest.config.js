@@ -13,4 +13,6 @@ export default {
   // Sources import './x.js' (nodenext); the files on disk are './x.ts'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 30000,
+  // The suite-wide check that no task token leaks into logs, responses, messages or stored history.
+  setupFilesAfterEnv: ['<rootDir>/test/support/no-token-leaks.ts'],
 };

@@ -125,6 +125,14 @@ function setEnvironment(values: Record<string, string | undefined>): void {
   }
 }
 
+const startListeners = new Set<(stack: LocalStack) => void>();
+
+/** Calls `listener` with every stack started from now on (the test suite's leak check watches them all). */
+export function onLocalStackStarted(listener: (stack: LocalStack) => void): () => void {
+  startListeners.add(listener);
+  return () => startListeners.delete(listener);
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const emulator = await startAwsEmulator({ seed: join(ROOT, 'local/aws-emulator/seed.json'), ...options.emulator });
   const tableName = 'cachegate-local';
@@ -223,8 +231,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     GRANT_POLL_WINDOW_MS: options.grant?.pollWindowMs?.toString(),
     GRANT_RECHECK_SECONDS: options.grant?.recheckSeconds?.toString(),
     GRANT_VERIFY_TIMEOUT_SECONDS: options.grant?.verifyTimeoutSeconds?.toString(),
-    // Quiet unless asked: tests provoke failures on purpose; npm start asks for warnings.
-    LOG_LEVEL: options.logLevel ?? 'error',
+    // Quiet unless asked: tests provoke failures on purpose; npm start asks for warnings. The test suite's
+    // token-leak check (test/support/no-token-leaks.ts) asks for every line and shows only the errors.
+    LOG_LEVEL: options.logLevel ?? process.env.LOCAL_STACK_LOG_LEVEL ?? 'error',
     // Slack: the sink is mounted on this server (its Web API under /api/, webhooks under /webhook/).
     SLACK_MODE: slackMode,
     SLACK_CHANNEL: slackMode === 'app' ? options.slack?.channel ?? 'C0APPROVALS' : undefined,
@@ -268,7 +277,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   routes = httpRoutes;
 
 
-  return {
+  const stack: LocalStack = {
     url,
     emulator,
     outbox,
@@ -290,4 +299,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await emulator.close();
     },
   };
+  for (const listener of startListeners) listener(stack);
+  return stack;
 }
