@@ -39,3 +39,15 @@ describe('the local gateway delivers claims as API Gateway does', () => {
     expect(parseClaimList(delivered.groups)).toEqual(['platform-oncall', 'dba']);
   });
 });
+
+describe('LocalAuthorizer.verify hands the route what API Gateway would', () => {
+  it('a signed token with a groups list, a boolean and numbers', async () => {
+    const { LocalAuthorizer } = await import('../../local/http-gateway.js');
+    const authorizer = new LocalAuthorizer();
+    const token = await authorizer.issue('alice@example.com', { claims: { groups: ['platform', 'dba'], 'custom:level': 3 } });
+    const claims = await authorizer.verify(`Bearer ${token}`);
+    expect(claims).toMatchObject({ email: 'alice@example.com', email_verified: 'true', groups: '[platform dba]', 'custom:level': '3', sub: 'alice@example.com' });
+    expect(claims?.exp).toMatch(/^\d+$/);
+    expect(Object.values(claims ?? {}).every((value) => typeof value === 'string')).toBe(true);
+  });
+});
