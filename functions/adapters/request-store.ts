@@ -285,6 +285,22 @@ export const requestStore = {
     }
   },
 
+  /** Unbinds an Idempotency-Key, if it is still bound to this request. */
+  async releaseIdempotencyKey(requester: string, key: string, requestId: string): Promise<void> {
+    try {
+      await documents.send(
+        new DeleteCommand({
+          TableName: tableName(),
+          Key: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY' },
+          ConditionExpression: 'requestId = :id',
+          ExpressionAttributeValues: { ':id': requestId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  },
+
   /** Claims "the open request" for a requester and target; fails with the id of the one already open. */
   async claimOpen(requester: string, targetKey: string, requestId: string): Promise<OpenClaim> {
     try {

@@ -135,6 +135,8 @@ export async function submitRequest(input: {
       now: new Date(),
     });
     await requestStore.releaseOpen(requester, key, id);
+    // A retry with the same key (a 503 says "try again") must start afresh, not replay this failure.
+    if (idempotencyKey) await requestStore.releaseIdempotencyKey(requester, idempotencyKey, id);
     throw error;
   }
   logger.info('request submitted', { requestId: id, requester, policyKey });
