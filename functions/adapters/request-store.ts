@@ -123,6 +123,15 @@ export interface IdempotencyBinding {
 
 export type OpenClaim = { ok: true } | { ok: false; existingId: string };
 
+/** Deletes an item that points at a request, if it still points at this one (else it is someone else's now). */
+async function deleteIfFor(key: { pk: string; sk: string }, requestId: string): Promise<void> {
+  try {
+    await documents.send(new DeleteCommand({ TableName: tableName(), Key: key, ConditionExpression: 'requestId = :id', ExpressionAttributeValues: { ':id': requestId } }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
 export const requestStore = {
   async get(id: string): Promise<AccessRequestRecord | undefined> {
     const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: requestKey(id), ConsistentRead: true }));
@@ -287,18 +296,7 @@ export const requestStore = {
 
   /** Unbinds an Idempotency-Key, if it is still bound to this request. */
   async releaseIdempotencyKey(requester: string, key: string, requestId: string): Promise<void> {
-    try {
-      await documents.send(
-        new DeleteCommand({
-          TableName: tableName(),
-          Key: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY' },
-          ConditionExpression: 'requestId = :id',
-          ExpressionAttributeValues: { ':id': requestId },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await deleteIfFor({ pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY' }, requestId);
   },
 
   /** Claims "the open request" for a requester and target; fails with the id of the one already open. */
@@ -323,18 +321,7 @@ export const requestStore = {
   },
 
   async releaseOpen(requester: string, targetKey: string, requestId: string): Promise<void> {
-    try {
-      await documents.send(
-        new DeleteCommand({
-          TableName: tableName(),
-          Key: { pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN' },
-          ConditionExpression: 'requestId = :id',
-          ExpressionAttributeValues: { ':id': requestId },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await deleteIfFor({ pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN' }, requestId);
   },
 
   async grantRecord(key: string): Promise<GrantRecord | undefined> {
