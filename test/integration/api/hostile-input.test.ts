@@ -1,10 +1,11 @@
 /**
  * Hostile input on every route and every way in. Each probe must get a 4xx with a body that says what is
- * wrong, never a 5xx, and change nothing: the whole table, the executions, the outbox and the Slack sink
- * are the same after it as before (nothing stored, nothing started, nothing sent). Every response from our
- * functions carries the security headers and Cache-Control: no-store, error pages and JSON errors included.
- * API Gateway's own answers (401 from the JWT authorizer, 404 for no route, 400 for an undecodable path)
- * come from the gateway and cannot be customised on an HTTP API.
+ * wrong, never a 5xx, and change nothing: the whole table, the executions, the notification queue, the
+ * outbox and the Slack sink are the same after it as before (nothing stored, nothing started, nothing
+ * queued or sent). Every response from our functions carries the security headers and
+ * Cache-Control: no-store, error pages and JSON errors included. API Gateway's own answers (401 from the
+ * JWT authorizer, 404 for no route, 400 for an undecodable path) come from the gateway and cannot be
+ * customised on an HTTP API.
  */
 import { UnsecuredJWT } from 'jose';
 import { LocalAuthorizer } from '../../../local/http-gateway.js';
@@ -35,7 +36,7 @@ async function everything(): Promise<string> {
   client.destroy();
   const items = Items.map((item) => JSON.stringify(item)).sort();
   const executions = stack.stepFunctions.executionsList().map((e) => `${e.name} ${e.status} ${e.statesEntered.length}`);
-  return JSON.stringify({ items, executions, outbox: stack.outbox.messages().length, slack: stack.slack.calls().length });
+  return JSON.stringify({ items, executions, queued: stack.notifications.depth, outbox: stack.outbox.messages().length, slack: stack.slack.calls().length });
 }
 
 type From = 'function' | 'gateway' | 'slack';
@@ -87,6 +88,7 @@ beforeAll(async () => {
   bobsLink = await approvalLinkFor(stack, 'bob@example.com', pendingId);
   await approvalPost(stack, pendingId);
   await stack.outbox.waitFor((m) => m.channel === 'email' && m.to.includes(ALICE) && (m.text.includes(pendingId) || m.links.some((l) => l.includes(pendingId))), 5000);
+  await stack.notifications.settled();
 });
 
 afterAll(async () => {
