@@ -225,6 +225,22 @@ describe('GET /requests/{id} and POST /requests/{id}/cancel', () => {
     await refused(asAlice('POST', `/requests/${pendingId}/cancel`, { raw, headers: { 'content-type': type ?? '' } }), 400);
   });
 
+  it.each([
+    ['a reason of the wrong type', '{"reason":5}'],
+    ['an unknown field', '{"now":true}'],
+    ['a reason with a bidi override', '{"reason":"ok \\u2067x"}'],
+  ])('revoking with %s → 400', async (_name, raw) => {
+    await refused(asAlice('POST', `/requests/${pendingId}/revoke`, { raw, headers: { 'content-type': 'application/json' } }), 400);
+  });
+
+  it('revoking a request that is not active → 409, and it stays pending', async () => {
+    await refused(asAlice('POST', `/requests/${pendingId}/revoke`, { json: {} }), 409);
+  });
+
+  it('malformed percent-encoding on the revoke route → 400 from the gateway', async () => {
+    await refused(asAlice('POST', '/requests/%E0%A4%A/revoke'), 400, 'gateway');
+  });
+
   it('a cancel body sent as text/plain → 415', async () => {
     await refused(asAlice('POST', `/requests/${pendingId}/cancel`, { raw: '{"reason":"x"}', headers: { 'content-type': 'text/plain' } }), 415);
   });
@@ -296,6 +312,7 @@ describe('forged and unfit tokens on every JWT route', () => {
     ['GET', () => '/requests'],
     ['GET', () => `/requests/${pendingId}`],
     ['POST', () => `/requests/${pendingId}/cancel`, { json: {} }],
+    ['POST', () => `/requests/${pendingId}/revoke`, { json: {} }],
   ];
   const forged: [string, () => Promise<string>][] = [
     ['alg none', async () => new UnsecuredJWT({ email: ALICE, email_verified: true }).setIssuer('cachegate-local').setAudience('cachegate').setExpirationTime('1h').encode()],
