@@ -233,6 +233,21 @@ describe('GET /requests/{id} and POST /requests/{id}/cancel', () => {
     await refused(asAlice('POST', `/requests/${pendingId}/revoke`, { raw, headers: { 'content-type': 'application/json' } }), 400);
   });
 
+  it.each<[string, unknown, string[]]>([
+    ['no duration', { reason: 'more time' }, ['durationMinutes']],
+    ['a duration of the wrong type', { durationMinutes: '60', reason: 'more time' }, ['durationMinutes']],
+    ['a fractional duration', { durationMinutes: 1.5, reason: 'more time' }, ['durationMinutes']],
+    ['an invisible reason', { durationMinutes: 60, reason: '\u200B' }, ['reason']],
+    ['a reason with a bidi override', { durationMinutes: 60, reason: 'more \u202Etime' }, ['reason']],
+    ['an unknown field', { durationMinutes: 60, reason: 'more time', until: 'forever' }, ['until']],
+  ])('extending with %s → 400 naming the field', async (_name, json, expected) => {
+    expect(fields(await refused(asAlice('POST', `/requests/${pendingId}/extend`, { json }), 400))).toEqual(expected);
+  });
+
+  it('extending a request that is not active → 409', async () => {
+    await refused(asAlice('POST', `/requests/${pendingId}/extend`, { json: { durationMinutes: 60, reason: 'more time' } }), 409);
+  });
+
   it('revoking a request that is not active → 409, and it stays pending', async () => {
     await refused(asAlice('POST', `/requests/${pendingId}/revoke`, { json: {} }), 409);
   });
@@ -313,6 +328,7 @@ describe('forged and unfit tokens on every JWT route', () => {
     ['GET', () => `/requests/${pendingId}`],
     ['POST', () => `/requests/${pendingId}/cancel`, { json: {} }],
     ['POST', () => `/requests/${pendingId}/revoke`, { json: {} }],
+    ['POST', () => `/requests/${pendingId}/extend`, { json: { durationMinutes: 60, reason: 'more time' } }],
   ];
   const forged: [string, () => Promise<string>][] = [
     ['alg none', async () => new UnsecuredJWT({ email: ALICE, email_verified: true }).setIssuer('cachegate-local').setAudience('cachegate').setExpirationTime('1h').encode()],
