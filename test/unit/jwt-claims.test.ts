@@ -1,22 +1,6 @@
-import { parseClaimBoolean, parseClaimList } from '../../functions/http/jwt-claims.js';
+import { parseGroupsClaim } from '../../functions/http/caller-groups.js';
+import { parseClaimBoolean } from '../../functions/http/jwt-claims.js';
 import { deliveredClaims } from '../../local/http-gateway.js';
-
-describe('parseClaimList: list claims as API Gateway delivers them', () => {
-  it.each([
-    ['[ops dba]', ['ops', 'dba']],
-    ['[ops]', ['ops']],
-    ['[]', []],
-    ['[11111111-aaaa 22222222-bbbb 33333333-cccc]', ['11111111-aaaa', '22222222-bbbb', '33333333-cccc']],
-    ['ops', ['ops']],
-    ['  [ a  b ]  ', ['a', 'b']],
-  ])('%j → %j', (delivered, expected) => {
-    expect(parseClaimList(delivered)).toEqual(expected);
-  });
-
-  it('an absent claim is no list', () => {
-    expect(parseClaimList(undefined)).toEqual([]);
-  });
-});
 
 describe('parseClaimBoolean', () => {
   it('reads only "true" and "false"', () => {
@@ -34,9 +18,9 @@ describe('the local gateway delivers claims as API Gateway does', () => {
     ).toEqual({ email: 'alice@example.com', email_verified: 'false', exp: '1700000000', 'cognito:groups': '[ops dba]', groups: '[]' });
   });
 
-  it('round-trips through parseClaimList', () => {
+  it('a list round-trips through the groups parser', () => {
     const delivered = deliveredClaims({ groups: ['platform-oncall', 'dba'] });
-    expect(parseClaimList(delivered.groups)).toEqual(['platform-oncall', 'dba']);
+    expect(parseGroupsClaim(delivered.groups)).toEqual(['platform-oncall', 'dba']);
   });
 });
 
