@@ -1,5 +1,5 @@
 // middy and aws-local-stepfunctions ship ES modules: let @swc/jest transform them too.
-const esmPackages = ['@middy', 'aws-local-stepfunctions', 'jose'];
+const esmPackages = ['@middy', 'aws-local-stepfunctions', 'jose', 'oidc-provider'];
 
 /** @type {import('jest').Config} */
 export default {

@@ -33,6 +33,14 @@ const FUNCTION_GROUPS = [
     ],
   },
   {
+    id: 'WebFunction',
+    name: 'web-function',
+    label: "the web app's functions",
+    Errors: "A web app route's function failed (the caller got a 500). See the function's logs.",
+    Throttles: "A web app route's function was throttled (the caller got a 500 or 429).",
+    functions: ['listTargets', 'decideRequest', 'auditRequests'],
+  },
+  {
     id: 'TaskFunction',
     name: 'task-function',
     label: 'the task functions',

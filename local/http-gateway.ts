@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { jwtVerify, SignJWT } from 'jose';
+import { generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
 export type HttpLambda = (event: unknown, context: object) => Promise<{ statusCode: number; headers?: Record<string, string | number | boolean>; body?: string }>;
 
@@ -17,8 +17,12 @@ export interface Route {
   handler: HttpLambda;
 }
 
-const ISSUER = 'cachegate-local';
-const AUDIENCE = 'cachegate';
+/** The issuer the gateway trusts (local/oidc/provider.ts): its key pair, its URL, the API's audience. */
+export interface TrustedIssuer {
+  issuer: string;
+  audience: string;
+  keys: { privateKey: Parameters<SignJWT['sign']>[0]; publicKey: Parameters<typeof jwtVerify>[1] };
+}
 
 /**
  * Claims as API Gateway's JWT authorizer delivers them to Lambda: every value a string; numbers as their
@@ -43,21 +47,30 @@ export interface TokenOptions {
   audience?: string;
 }
 
+/**
+ * API Gateway's JWT authorizer, locally: the signature (RS256, the issuer's key), issuer, audience and
+ * expiry. `issue` signs the same kind of token for /dev/tokens (curl) and tests, as the issuer would.
+ */
 export class LocalAuthorizer {
-  private readonly key = new TextEncoder().encode(randomUUID() + randomUUID());
+  constructor(private readonly trusted: TrustedIssuer) {}
 
-  /** A token like a Cognito ID token: `email` and `email_verified: true`, signed by this gateway's issuer. */
+  /** An authorizer with a key pair of its own (tests: a token signed with another key). */
+  static async withNewKey(issuer: string, audience: string): Promise<LocalAuthorizer> {
+    return new LocalAuthorizer({ issuer, audience, keys: await generateKeyPair('RS256') });
+  }
+
+  /** A token like the local issuer's access token: `email` and `email_verified: true`, signed with its key. */
   async issue(email: string, options: TokenOptions = {}): Promise<string> {
     const claims = Object.fromEntries(Object.entries({ email, email_verified: true, ...options.claims }).filter(([, value]) => value !== undefined));
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'local-1' })
       .setSubject(email)
-      .setIssuer(ISSUER)
-      .setAudience(options.audience ?? AUDIENCE)
+      .setIssuer(this.trusted.issuer)
+      .setAudience(options.audience ?? this.trusted.audience)
       .setIssuedAt(now)
       .setExpirationTime(now + (options.expiresInSeconds ?? 12 * 60 * 60))
-      .sign(this.key);
+      .sign(this.trusted.keys.privateKey);
   }
 
   /** The token's claims as delivered, or undefined (API Gateway answers 401 itself, the handler never runs). */
@@ -65,7 +78,7 @@ export class LocalAuthorizer {
     const match = /^Bearer (.+)$/i.exec(header ?? '');
     if (!match?.[1]) return undefined;
     try {
-      const { payload } = await jwtVerify(match[1], this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(match[1], this.trusted.keys.publicKey, { issuer: this.trusted.issuer, audience: this.trusted.audience, algorithms: ['RS256'] });
       return deliveredClaims(payload);
     } catch {
       return undefined;

@@ -7,7 +7,7 @@
  *   email, Slack → local/sinks (GET /dev/outbox)
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { signSlackRequest } from '../functions/domain/slack-signature.js';
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws-emulator/server.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } from './http-gateway.js';
+import { API_AUDIENCE, startLocalIssuer, WEB_CLIENT_ID, WEB_SCOPE, type LocalIssuer } from './oidc/provider.js';
+import { webAssets } from './web-assets.js';
 import { serveSlackClick } from './slack-click.js';
 import { Outbox, outboxHandler, SlackSink } from './sinks/index.js';
 import { LocalSqs, type LocalQueue, type QueueConsumer } from './sqs/queue.js';
@@ -61,6 +63,8 @@ export const DEMO_MANAGED_GROUPS = { 'orders-cache': 'sg-0cac4e9a7e0000001', 'se
 export interface LocalStackOptions {
   /** The API's port (0: any free port). */
   port?: number;
+  /** The local OIDC issuer's port (0: any free port). */
+  issuerPort?: number;
   policy?: unknown;
   managedSecurityGroups?: Record<string, string>;
   emulator?: AwsEmulatorOptions;
@@ -91,6 +95,8 @@ export interface LocalStack {
   /** The notification queue (SQS) and its consumer: `settled()` once nothing is being delivered. */
   notifications: LocalQueue;
   authorizer: LocalAuthorizer;
+  /** The local OIDC issuer's URL (the web app signs in there). */
+  issuer: string;
   /** Bearer tokens of the demo users. */
   tokens: Record<string, string>;
   /** A Slack interaction request (form body `payload=<json>`) signed as Slack signs it, for POST /slack/interactions. */
@@ -145,12 +151,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const slackSigningSecret = options.slack?.signingSecret ?? randomBytes(16).toString('hex');
   const slackBotToken = options.slack?.botToken ?? 'xoxb-local-cachegate';
   const slack = new SlackSink({ outbox, botToken: slackBotToken, ...(options.slack?.users ? { users: options.slack.users } : {}) });
-  const authorizer = new LocalAuthorizer();
+  // Known once the server listens (the issuer redirects back to its URL).
+  const late: { authorizer?: LocalAuthorizer; web?: (req: IncomingMessage, res: ServerResponse) => boolean } = {};
 
   let routes: Route[] = [];
   const sinks = [outboxHandler(outbox), slack.handler];
   const tokens: Record<string, string> = {};
-  for (const user of DEMO_USERS) tokens[user.email] = await authorizer.issue(user.email);
 
   function signClick(payload: object, { timestamp = Math.floor(Date.now() / 1000) }: { timestamp?: number } = {}): { body: string; headers: Record<string, string> } {
     const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
@@ -173,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           res.end(JSON.stringify({ users: DEMO_USERS.map((user) => ({ ...user, token: tokens[user.email] })) }, null, 2));
           return;
         }
+        if (late.web?.(req, res)) return;
         for (const sink of sinks) if (sink(req, res)) return;
         const body = await readBody(req);
         if (req.method === 'POST' && url.pathname === '/dev/slack/click') {
@@ -183,7 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           });
           return;
         }
-        if (await serveRoute(routes, authorizer, req, res, body)) return;
+        if (late.authorizer && (await serveRoute(routes, late.authorizer, req, res, body))) return;
         res.writeHead(404, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ message: 'Not Found' }));
       } catch (error) {
@@ -199,6 +206,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The web app signs in at the local issuer, whose tokens the gateway checks (and /dev/tokens signs).
+  const issuer: LocalIssuer = await startLocalIssuer({ port: options.issuerPort ?? 0, redirectOrigin: url, users: DEMO_USERS });
+  const authorizer = new LocalAuthorizer({ issuer: issuer.issuer, audience: API_AUDIENCE, keys: issuer.keys });
+  for (const user of DEMO_USERS) tokens[user.email] = await authorizer.issue(user.email);
+  late.authorizer = authorizer;
+  late.web = await webAssets(ROOT, { issuer: issuer.issuer, clientId: WEB_CLIENT_ID, scope: WEB_SCOPE });
 
   const serverless = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { functions: Record<string, ServerlessFunction> };
   const stateMachineName = 'cachegate-local-access-request';
@@ -285,6 +298,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stepFunctions,
     notifications,
     authorizer,
+    issuer: issuer.issuer,
     tokens,
     signSlackClick: signClick,
     async stop() {
@@ -292,6 +306,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         server.closeAllConnections();
         server.close(() => resolveClose());
       });
+      await issuer.close();
       await stepFunctions.close();
       // No new deliveries; those under way finish before the stores they write to go away.
       await sqs.close();

@@ -65,6 +65,28 @@ export interface LinkItem {
 
 export type ListQuery = { requester: string } | { status: RequestStatus };
 
+/** What auditors filter by; `from`/`to` are ISO times (inclusive), on the request's creation time. */
+export interface AuditFilter {
+  status?: RequestStatus;
+  requester?: string;
+  policyKey?: string;
+  from?: string;
+  to?: string;
+}
+
+/** An audit page's cursor: DynamoDB's LastEvaluatedKey of the index read, as base64url JSON of strings. */
+function decodeAuditCursor(cursor: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursor('not JSON');
+  }
+  const fields = key && typeof key === 'object' && !Array.isArray(key) ? (key as Record<string, unknown>) : undefined;
+  if (!fields || !Object.values(fields).every((value) => typeof value === 'string') || typeof fields.listKey !== 'string') throw new InvalidCursor('not an index key');
+  return fields as Record<string, string>;
+}
+
 export interface RequestPage {
   items: AccessRequestRecord[];
   cursorAfter(position: number): string;
@@ -396,5 +418,57 @@ export const requestStore = {
       cursorAfter: (position) => encodeCursor(index, items[position] as AccessRequestRecord),
       ...(LastEvaluatedKey ? { cursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') } : {}),
     };
+  },
+
+  /**
+   * Every request matching the filter, newest first, from the narrowest index (requester, status, or all by
+   * time) with the time range on the sort key and the other filters applied by DynamoDB. A filtered page may
+   * hold fewer than `limit` items; it reads on (at most 5 queries) before handing back a cursor.
+   */
+  async audit(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<{ items: AccessRequestRecord[]; cursor?: string }> {
+    const names: Record<string, string> = { '#key': 'listKey' };
+    const values: Record<string, unknown> = {};
+    let index: string;
+    let partition: string;
+    if (filter.requester) [index, partition] = [TABLE_INDEXES.byRequester, filter.requester];
+    else if (filter.status) [index, partition] = [TABLE_INDEXES.byStatus, filter.status];
+    else [index, partition] = [TABLE_INDEXES.byTime, 'REQUEST'];
+    names['#partition'] = index === TABLE_INDEXES.byRequester ? 'requesterKey' : index === TABLE_INDEXES.byStatus ? 'statusKey' : 'sk';
+    values[':partition'] = partition;
+    // listKey is "<createdAt>#<id>": "~" sorts after every id character, so `to` includes its own instant.
+    values[':from'] = filter.from ?? '0';
+    values[':to'] = `${filter.to ?? '9999'}~`;
+    const filters: string[] = [];
+    if (filter.status && index !== TABLE_INDEXES.byStatus) {
+      names['#status'] = 'status';
+      values[':status'] = filter.status;
+      filters.push('#status = :status');
+    }
+    if (filter.policyKey) {
+      names['#policyKey'] = 'policyKey';
+      values[':policyKey'] = filter.policyKey;
+      filters.push('#policyKey = :policyKey');
+    }
+    const items: AccessRequestRecord[] = [];
+    let startKey: Record<string, unknown> | undefined = page.cursor !== undefined ? decodeAuditCursor(page.cursor) : undefined;
+    for (let query = 0; query < 5 && items.length < page.limit; query++) {
+      const { Items, LastEvaluatedKey } = await documents.send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: index,
+          KeyConditionExpression: '#partition = :partition AND #key BETWEEN :from AND :to',
+          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: page.limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(Items ?? []).map((item) => toRecord(item) as AccessRequestRecord));
+      startKey = LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return { items, ...(startKey ? { cursor: Buffer.from(JSON.stringify(startKey)).toString('base64url') } : {}) };
   },
 };

@@ -40,6 +40,8 @@ export interface TargetPolicy {
 export interface ApprovalPolicy {
   default?: TargetPolicy;
   targets: Record<string, TargetPolicy>;
+  /** Who may read every request (the web app's Audit page, GET /audit/requests): emails. */
+  auditors: string[];
 }
 
 const DEFAULTS = {
@@ -188,12 +190,13 @@ export function parseApprovalPolicy(json: string): ApprovalPolicy {
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document)) fail('', 'must be a JSON object');
   const record = document as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (key !== 'default' && key !== 'targets') fail(key, 'is not a known section (use "default" and "targets")');
+  for (const key of Object.keys(record)) if (!['default', 'targets', 'auditors'].includes(key)) fail(key, 'is not a known section (use "default", "targets" and "auditors")');
   const targetsRaw = record.targets ?? {};
   if (targetsRaw === null || typeof targetsRaw !== 'object' || Array.isArray(targetsRaw)) fail('targets', 'must be an object keyed by target');
   const targets: Record<string, TargetPolicy> = {};
   for (const [key, value] of Object.entries(targetsRaw)) targets[key.toLowerCase()] = parseTarget(value, `targets.${key}`);
-  const policy: ApprovalPolicy = { targets };
+  const auditors = record.auditors === undefined ? [] : parseApprovers(record.auditors, 'auditors').map((auditor) => auditor.email);
+  const policy: ApprovalPolicy = { targets, auditors };
   if (record.default !== undefined) policy.default = parseTarget(record.default, 'default');
   if (!policy.default && Object.keys(targets).length === 0) fail('', 'defines no approvers: give "default" or at least one entry in "targets"');
   return policy;

@@ -20,7 +20,7 @@ export interface Decision {
   decision: 'approve' | 'deny';
   at: string;
   comment?: string;
-  via: 'email' | 'slack';
+  via: 'email' | 'slack' | 'web';
 }
 
 /** Why access ended: its time ran out, a person ended it, or the grant was found removed outside cachegate. */

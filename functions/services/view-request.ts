@@ -4,7 +4,8 @@ import { inApproversQueue } from '../domain/approvers-queue.js';
 import { mayView, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { InvalidCursor, requestStore, type ListQuery as IndexQuery } from '../adapters/request-store.js';
-import { requestUrl } from './request-url.js';
+import { approvalPolicy } from './approval-policy.js';
+import { requestApiUrl, requestUrl } from './request-url.js';
 
 /** What the API shows of a request (the task token lives elsewhere and is never part of it). */
 export function publicRequest(request: AccessRequestRecord) {
@@ -31,14 +32,27 @@ export function publicRequest(request: AccessRequestRecord) {
     extensions: request.extensions,
     ...(request.grantChecks !== undefined ? { grantStatusChecks: request.grantChecks } : {}),
     history: request.history,
-    links: { self: requestUrl(request.id) },
+    links: { self: requestApiUrl(request.id), page: requestUrl(request.id) },
   };
 }
 
+/** Auditors (the policy's `auditors`) may read every request. */
+export function isAuditor(caller: string): boolean {
+  return approvalPolicy().auditors.includes(caller);
+}
+
+/** The request, if the caller may see it (its requester or approvers); 404 otherwise, for acting on it. */
 export async function viewRequest(caller: string, id: string): Promise<AccessRequestRecord> {
   const request = /^[0-9a-f-]{36}$/.test(id) ? await requestStore.get(id) : undefined;
   // Not visible and not there look the same, so ids cannot be probed.
   if (!request || !mayView(request, caller)) throw new NotFoundError(`No request ${id} that you can see`);
+  return request;
+}
+
+/** The request for reading (GET /requests/{id}): auditors may read every one. */
+export async function readRequest(caller: string, id: string): Promise<AccessRequestRecord> {
+  const request = /^[0-9a-f-]{36}$/.test(id) ? await requestStore.get(id) : undefined;
+  if (!request || !(mayView(request, caller) || isAuditor(caller))) throw new NotFoundError(`No request ${id} that you can see`);
   return request;
 }
 

@@ -28,6 +28,7 @@ describe('parseApprovalPolicy: valid documents', () => {
     const policy = parse({ default: { approvers: [bob] } });
     expect(policy).toEqual({
       targets: {},
+      auditors: [],
       default: {
         approvers: [bob],
         approvalsRequired: 1,

@@ -27,7 +27,7 @@ describe('the local gateway delivers claims as API Gateway does', () => {
 describe('LocalAuthorizer.verify hands the route what API Gateway would', () => {
   it('a signed token with a groups list, a boolean and numbers', async () => {
     const { LocalAuthorizer } = await import('../../local/http-gateway.js');
-    const authorizer = new LocalAuthorizer();
+    const authorizer = await LocalAuthorizer.withNewKey('https://issuer.example', 'cachegate');
     const token = await authorizer.issue('alice@example.com', { claims: { groups: ['platform', 'dba'], 'custom:level': 3 } });
     const claims = await authorizer.verify(`Bearer ${token}`);
     expect(claims).toMatchObject({ email: 'alice@example.com', email_verified: 'true', groups: '[platform dba]', 'custom:level': '3', sub: 'alice@example.com' });

@@ -331,9 +331,9 @@ describe('forged and unfit tokens on every JWT route', () => {
     ['POST', () => `/requests/${pendingId}/extend`, { json: { durationMinutes: 60, reason: 'more time' } }],
   ];
   const forged: [string, () => Promise<string>][] = [
-    ['alg none', async () => new UnsecuredJWT({ email: ALICE, email_verified: true }).setIssuer('cachegate-local').setAudience('cachegate').setExpirationTime('1h').encode()],
+    ['alg none', async () => new UnsecuredJWT({ email: ALICE, email_verified: true }).setIssuer(stack.issuer).setAudience('cachegate').setExpirationTime('1h').encode()],
     ['expired', () => stack.authorizer.issue(ALICE, { expiresInSeconds: -120 })],
-    ['signed with another key', () => new LocalAuthorizer().issue(ALICE)],
+    ['signed with another key', async () => (await LocalAuthorizer.withNewKey(stack.issuer, 'cachegate')).issue(ALICE)],
     ['for another audience', () => stack.authorizer.issue(ALICE, { audience: 'someone-else' })],
   ];
 

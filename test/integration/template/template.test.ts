@@ -187,9 +187,12 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     'elasticache:DescribeCacheClusters elasticache:cluster:*',
     'elasticache:DescribeReplicationGroups elasticache:replicationgroup:*',
   ],
-  getRequest: dynamo('GetItem'),
+  getRequest: [...dynamo('GetItem'), POLICY],
   cancelRequest: [...dynamo('GetItem', 'UpdateItem'), 'states:SendTaskFailure state machine'],
   listRequests: ['dynamodb:Query table indexes'],
+  listTargets: [POLICY],
+  decideRequest: [...dynamo('GetItem', 'UpdateItem'), RESUME],
+  auditRequests: [POLICY, 'dynamodb:Query table indexes'],
   showApproval: [...dynamo('GetItem'), SECRET],
   decideApproval: [...dynamo('GetItem', 'UpdateItem'), SECRET, RESUME, QUEUE],
   slackInteractions: [...dynamo('GetItem', 'UpdateItem'), 'ssm:GetParameters slack-signing-secret parameter', POLICY, RESUME, ...SLACK],
@@ -387,18 +390,27 @@ describe('the HTTP API', () => {
       authorizer: route.Properties.AuthorizerId,
     }));
 
-  it('has the nine routes', () => {
+  it('has the twelve routes', () => {
     expect(routes().map((route) => route.key).sort()).toEqual([
       'GET /approvals/{token}',
+      'GET /audit/requests',
       'GET /requests',
       'GET /requests/{id}',
+      'GET /targets',
       'POST /approvals/{token}',
       'POST /requests',
       'POST /requests/{id}/cancel',
+      'POST /requests/{id}/decision',
       'POST /requests/{id}/extend',
       'POST /requests/{id}/revoke',
       'POST /slack/interactions',
     ]);
+  });
+
+  it('puts the JWT authorizer on the web app\'s routes (/targets, /audit/requests)', () => {
+    for (const route of routes().filter((r) => / \/(targets|audit\/requests)$/.test(r.key))) {
+      expect(route).toEqual({ key: route.key, authorization: 'JWT', authorizer: { Ref: 'HttpApiAuthorizerRequesterJwt' } });
+    }
   });
 
   it('puts the JWT authorizer on every /requests route', () => {
@@ -447,12 +459,12 @@ describe('configuration', () => {
     }
   });
 
-  it('writes the approval policy file to an SSM parameter that the policy parser accepts, read by createRequest, slackInteractions and extendRequest only', () => {
+  it('writes the approval policy file to an SSM parameter that the policy parser accepts, read only by the functions that use it', () => {
     const parameter = resource('ApprovalPolicyParameter', 'AWS::SSM::Parameter').Properties;
     expect(parameter).toMatchObject({ Name: '/cachegate/dev/approval-policy', Type: 'String', Tier: 'Intelligent-Tiering' });
     expect(JSON.parse(parameter.Value as string)).toEqual(JSON.parse(readFileSync(join(ROOT, 'config/approval-policy.json'), 'utf8')));
     expect(() => parseApprovalPolicy(parameter.Value as string)).not.toThrow();
-    const readers = ['createRequest', 'slackInteractions', 'extendRequest'];
+    const readers = ['createRequest', 'slackInteractions', 'extendRequest', 'getRequest', 'listTargets', 'auditRequests'];
     for (const key of Object.keys(functions)) {
       const env = environmentOf(key);
       expect(env.APPROVAL_POLICY).toBeUndefined();
@@ -585,5 +597,64 @@ describe('outputs', () => {
   it('give the API URL and the state machine ARN', () => {
     expect(template.Outputs.HttpApiUrl).toBeDefined();
     expect(template.Outputs.StateMachineArn?.Value).toEqual({ Ref: 'AccessRequestStateMachine' });
+  });
+});
+
+/** The file names in a zip's central directory (signature PK\\1\\2; name length at +28, name at +46). */
+function zipEntryNames(zip: Buffer): string[] {
+  const names: string[] = [];
+  for (let at = zip.indexOf('PK\x01\x02'); at !== -1; at = zip.indexOf('PK\x01\x02', at + 46)) {
+    const length = zip.readUInt16LE(at + 28);
+    names.push(zip.subarray(at + 46, at + 46 + length).toString('utf8'));
+  }
+  return names;
+}
+
+describe('the web app', () => {
+  const distribution = () => resource('WebDistribution', 'AWS::CloudFront::Distribution').Properties.DistributionConfig as unknown as {
+    Origins: { Id: string; S3OriginConfig?: unknown; OriginAccessControlId?: unknown; CustomOriginConfig?: { OriginProtocolPolicy: string } }[];
+    DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string; ResponseHeadersPolicyId: Json };
+    CacheBehaviors: { PathPattern: string; TargetOriginId: string; CachePolicyId: string; OriginRequestPolicyId: string }[];
+  };
+
+  it('serves the app and every API route from one CloudFront origin (no CORS): the API paths go to the HTTP API, uncached', () => {
+    const config = distribution();
+    expect(config.DefaultCacheBehavior).toMatchObject({ TargetOriginId: 'web', ViewerProtocolPolicy: 'redirect-to-https', ResponseHeadersPolicyId: { Ref: 'WebSecurityHeaders' } });
+    const forwarded = config.CacheBehaviors.filter((b) => b.TargetOriginId === 'api');
+    for (const route of ofType('AWS::ApiGatewayV2::Route').map(([, r]) => (r.Properties.RouteKey as string).split(' ')[1] as string)) {
+      const pattern = (glob: string) => new RegExp(`^${glob.replace(/\*/g, '.*')}$`);
+      expect({ route, forwarded: forwarded.some((b) => pattern(b.PathPattern).test(route.replace(/\{[^}]+\}/g, 'x'))) }).toEqual({ route, forwarded: true });
+    }
+    // Managed-CachingDisabled, and every viewer header but Host (the bearer token included).
+    for (const behaviour of forwarded) expect(behaviour).toMatchObject({ CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac' });
+    expect(config.Origins.find((o) => o.Id === 'api')?.CustomOriginConfig?.OriginProtocolPolicy).toBe('https-only');
+    expect(JSON.stringify(environmentOf('getRequest').PUBLIC_BASE_URL)).toContain('WebDistribution.DomainName');
+  });
+
+  it('keeps the static files in a private bucket that only this distribution reads', () => {
+    const bucket = resource('WebBucket', 'AWS::S3::Bucket').Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(distribution().Origins.find((o) => o.Id === 'web')?.OriginAccessControlId).toEqual({ 'Fn::GetAtt': ['WebOriginAccessControl', 'Id'] });
+    const statements = (resource('WebBucketPolicy', 'AWS::S3::BucketPolicy').Properties.PolicyDocument as { Statement: { Principal: Json; Action: string; Condition: Json }[] }).Statement;
+    expect(statements).toEqual([expect.objectContaining({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' })]);
+    expect(JSON.stringify(statements[0]?.Condition)).toContain('distribution/${WebDistribution}');
+  });
+
+  it('sends the app\'s strict CSP: own scripts only, no inline script, Trusted Types, the issuer as the one other origin', () => {
+    const headers = (resource('WebSecurityHeaders', 'AWS::CloudFront::ResponseHeadersPolicy').Properties.ResponseHeadersPolicyConfig as { SecurityHeadersConfig: { ContentSecurityPolicy: { ContentSecurityPolicy: string } } }).SecurityHeadersConfig;
+    const csp = headers.ContentSecurityPolicy.ContentSecurityPolicy;
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com;");
+    expect(csp).toContain("require-trusted-types-for 'script'");
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|sandbox/);
+  });
+
+  it('leaves browser assets out of every function zip', () => {
+    for (const zip of readdirSync(join(ROOT, '.serverless')).filter((f) => f.endsWith('.zip'))) {
+      const names = zipEntryNames(readFileSync(join(ROOT, '.serverless', zip)));
+      expect(names.length).toBeGreaterThan(0);
+      expect({ zip, web: names.filter((f) => /^web\/|\.(html|css|svg)$/.test(f)) }).toEqual({ zip, web: [] });
+      expect({ zip, oidcClient: readFileSync(join(ROOT, '.serverless', zip)).includes('oidc-client-ts') }).toEqual({ zip, oidcClient: false });
+    }
   });
 });

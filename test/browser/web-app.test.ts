@@ -1,0 +1,169 @@
+/// <reference lib="dom" />
+// Functions passed to page.evaluate run in the browser: they use its globals.
+/**
+ * The web app in a real browser (headless Chromium), against the local stack and its OIDC issuer: alice
+ * asks for access and sees it pending; bob decides from "To decide"; alice's page turns ACTIVE by itself.
+ * Also: a field error shown next to its field, the emailed "view" link, the auditors' filter and CSV
+ * export. Every page: not blank, no CSP/Trusted Types violation, axe WCAG 2 AA, at 390 px, screenshot.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'puppeteer-core';
+import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { checkPage, launchChromium, openPage, SCREENSHOTS, signInAndOpen, waitForHeading, type WatchedPage } from './browser.js';
+
+jest.setTimeout(60_000);
+
+let stack: LocalStack;
+let browser: Browser;
+const contexts: Record<string, BrowserContext> = {};
+let alice: WatchedPage;
+let requestId = '';
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([
+    startLocalStack({
+      policy: {
+        default: { approvers: ['bob@example.com', 'carol@example.com'], approvalsRequired: 1 },
+        auditors: ['carol@example.com'],
+      },
+      emulator: { propagationDelayMs: 0 },
+      waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
+      retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
+      grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
+    }),
+    launchChromium(),
+  ]);
+  for (const user of ['alice', 'bob', 'carol']) contexts[user] = await browser.createBrowserContext();
+  process.stdout.write(`browser tests: ${await browser.version()}\n`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('the web app', () => {
+  it('home, signed out: a sign-in button, and the strict CSP on app pages', async () => {
+    const watched = await openPage(contexts.alice as BrowserContext);
+    const response = await watched.page.goto(`${stack.url}/`);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ${stack.issuer}`);
+    expect(csp).toContain("require-trusted-types-for 'script'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('sandbox');
+    await waitForHeading(watched.page, 'Access to caches');
+    await checkPage(watched, '01-home-signed-out');
+    await watched.page.close();
+  });
+
+  it('alice asks for access to orders-cache and sees it pending, signed in with code + PKCE, tokens in memory only', async () => {
+    alice = await openPage(contexts.alice as BrowserContext);
+    await signInAndOpen(alice, `${stack.url}/app/ask`, 'alice@example.com', stack.issuer);
+    await waitForHeading(alice.page, 'Ask for access');
+    expect(alice.page.url()).toBe(`${stack.url}/app/ask`);
+    await alice.page.waitForSelector('input[name=target][value="orders-cache"]');
+    // The approvers are shown on purpose.
+    expect(await alice.page.evaluate(() => document.querySelector('fieldset')?.textContent)).toContain('bob@example.com');
+    await checkPage(alice, '02-ask');
+
+    await alice.page.click('input[name=target][value="orders-cache"]');
+    await alice.page.type('#f-sourceSecurityGroupId', 'sg-0a99000000000001');
+    await alice.page.type('#f-reason', 'new orders worker');
+    await alice.page.click('button[type=submit]');
+    await alice.page.waitForFunction(() => /^\/app\/requests\/[0-9a-f-]{36}$/.test(location.pathname));
+    requestId = alice.page.url().split('/').pop() as string;
+    await waitForHeading(alice.page, 'orders-cache: pending approval');
+    expect(await alice.page.evaluate(() => document.querySelector('.timeline')?.textContent)).toContain('submitted');
+
+    // No token in a URL, nothing in web storage (the sign-in state is removed at the callback).
+    const storage = await alice.page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, url: location.href }));
+    expect(storage).toEqual({ local: 0, session: 0, url: `${stack.url}/app/requests/${requestId}` });
+    await checkPage(alice, '03-request-pending');
+  });
+
+  it('shows the API\'s field error next to its field', async () => {
+    const watched = await openPage(contexts.alice as BrowserContext);
+    // A new tab is a new page load: the app signs in again with a top-level redirect (the issuer's session
+    // remembers alice, so no sign-in page this time).
+    await signInAndOpen(watched, `${stack.url}/app/ask`, 'alice@example.com', stack.issuer);
+    await waitForHeading(watched.page, 'Ask for access');
+    await watched.page.waitForSelector('#f-sourceSecurityGroupId');
+    await watched.page.type('#f-sourceSecurityGroupId', 'sg-nothex');
+    await watched.page.type('#f-reason', 'try a typo');
+    await watched.page.click('button[type=submit]');
+    await watched.page.waitForSelector('#f-sourceSecurityGroupId-error:not([hidden])');
+    const error = await watched.page.evaluate(() => ({
+      text: document.querySelector('#f-sourceSecurityGroupId-error')?.textContent,
+      invalid: document.querySelector('#f-sourceSecurityGroupId')?.getAttribute('aria-invalid'),
+      focused: document.activeElement?.id,
+    }));
+    expect(error).toEqual({ text: expect.stringContaining('sourceSecurityGroupId must be a security group id') as unknown, invalid: 'true', focused: 'f-sourceSecurityGroupId' });
+    await checkPage(watched, '04-ask-field-error');
+    await watched.page.close();
+  });
+
+  it('bob decides from "To decide"; alice\'s open page turns ACTIVE by itself', async () => {
+    const bob = await openPage(contexts.bob as BrowserContext);
+    await signInAndOpen(bob, `${stack.url}/app/decide`, 'bob@example.com', stack.issuer);
+    await waitForHeading(bob.page, 'To decide');
+    await bob.page.waitForSelector(`a[href="/app/requests/${requestId}"]`);
+    await checkPage(bob, '05-to-decide');
+    await bob.page.type(`#comment-${requestId}`, 'ok for the worker');
+    await bob.page.click('button.approve');
+    await bob.page.waitForSelector('p.success');
+    expect(await bob.page.evaluate(() => document.querySelector('p.success')?.textContent)).toBe('Request approved.');
+
+    // Alice's tab comes to the front (a background tab's timers are throttled, as for a person).
+    await alice.page.bringToFront();
+    await waitForHeading(alice.page, 'orders-cache: active');
+    const page = await alice.page.evaluate(() => document.querySelector('main')?.textContent ?? '');
+    expect(page).toContain('approved by bob@example.com: ok for the worker');
+    await checkPage(alice, '06-request-active');
+  });
+
+  it('the emailed "View your request" link opens the request\'s page', async () => {
+    const email = await stack.outbox.waitFor((m) => m.channel === 'email' && m.to.includes('alice@example.com') && m.links.some((l) => l.endsWith(`/app/requests/${requestId}`)));
+    const link = email.links.find((l) => l.endsWith(`/app/requests/${requestId}`)) as string;
+    const watched = await openPage(contexts.alice as BrowserContext);
+    await signInAndOpen(watched, link, 'alice@example.com', stack.issuer);
+    await waitForHeading(watched.page, 'orders-cache');
+    expect(watched.page.url()).toBe(link);
+    await watched.page.close();
+  });
+
+  it('carol (an auditor) filters every request and exports what is shown as CSV', async () => {
+    const carol = await openPage(contexts.carol as BrowserContext);
+    await signInAndOpen(carol, `${stack.url}/app/audit`, 'carol@example.com', stack.issuer);
+    await waitForHeading(carol.page, 'Audit');
+    await carol.page.waitForSelector('tbody tr');
+    await carol.page.type('#a-requester', 'alice@example.com');
+    await carol.page.select('#a-status', 'ACTIVE');
+    await carol.page.click('form.filters button[type=submit]');
+    await carol.page.waitForFunction(() => location.search.includes('status=ACTIVE') && document.querySelectorAll('tbody tr').length === 1);
+    expect(await carol.page.evaluate(() => document.querySelector('tbody tr')?.textContent)).toContain('alice@example.com');
+    await checkPage(carol, '07-audit-filtered');
+
+    await carol.page.select('#a-status', 'DENIED');
+    await carol.page.click('form.filters button[type=submit]');
+    await carol.page.waitForFunction(() => document.querySelector('[role=status]')?.textContent === 'No request matches these filters.');
+
+    await carol.page.select('#a-status', 'ACTIVE');
+    await carol.page.click('form.filters button[type=submit]');
+    await carol.page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    const downloads = join(SCREENSHOTS, 'downloads');
+    rmSync(downloads, { recursive: true, force: true });
+    const cdp = await carol.page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads, browserContextId: (contexts.carol as BrowserContext).id, eventsEnabled: true });
+    await carol.page.click('::-p-text(Export CSV)');
+    await carol.page.waitForFunction(() => /^Exported 1 requests/.test(document.querySelector('[role=status]')?.textContent ?? ''));
+    const file = join(downloads, 'cachegate-requests.csv');
+    for (let i = 0; i < 100 && !(existsSync(file) && readdirSync(downloads).every((f) => !f.endsWith('.crdownload'))); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = readFileSync(file, 'utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('"id","createdAt","requester","target","access","status","decidedBy","reason","updatedAt"');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`"${requestId}"`);
+    expect(lines[1]).toContain('"ACTIVE","bob@example.com","new orders worker"');
+  });
+});
