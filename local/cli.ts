@@ -43,6 +43,8 @@ export function stackOptions(cli: CliOptions, write: (text: string) => void): Lo
   const scale = cli.fast ? FAST_SCALE : 1;
   return {
     port: cli.port,
+    // The local OIDC issuer next to it (3001 for 3000), so its URL stays the same from run to run.
+    issuerPort: cli.port === 0 || cli.port === 65535 ? 0 : cli.port + 1,
     logLevel: 'warn',
     // The approvals channel gets interactive buttons; each approver's DM, link buttons to their own page.
     slack: { mode: 'app', directMessages: true },
@@ -64,6 +66,7 @@ export function banner(stack: LocalStack, fast: boolean): string {
   const token = `$(curl -s ${stack.url}/dev/tokens | node -pe 'JSON.parse(require("fs").readFileSync(0)).users[0].token')`;
   return `
 cachegate local stack is up${fast ? ` (--fast: AWS propagation and waits ${FAST_SCALE}× faster)` : ''}
+  web app        ${stack.url}/   (sign in as alice, bob or carol at the local issuer ${stack.issuer})
   API            ${stack.url}
   outbox         ${stack.url}/dev/outbox   (emails and Slack messages; open it in a browser)
   tokens         ${stack.url}/dev/tokens   (bearer tokens of the demo users)
@@ -80,6 +83,8 @@ Classic mode (an EC2-Classic cache security group, the ElastiCache guide's examp
     -H 'Content-Type: application/json' \\
     -d '{"cacheSecurityGroupName":"default","ec2SecurityGroupName":"myec2group","ec2SecurityGroupOwnerId":"987654321021","reason":"debug a cache miss storm"}'
 
+Or in a browser: open ${stack.url}/, sign in as alice, ask for access; sign in as bob (another browser
+profile or a private window), decide under "To decide"; alice's page turns ACTIVE by itself.
 Then open ${stack.url}/dev/outbox, follow bob's approval link, and press Approve.
 Or approve from Slack: the approval message is in the outbox too, and its Approve/Deny buttons there send
 Slack's signed click as a Slack user (bob is U0BOB00001, carol U0CAROL001); from a shell:
