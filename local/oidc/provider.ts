@@ -12,6 +12,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 type KeyLike = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import { signInPage } from './sign-in-page.js';
 
 export const WEB_CLIENT_ID = 'cachegate-web';
@@ -19,6 +20,13 @@ export const WEB_CLIENT_ID = 'cachegate-web';
 export const API_AUDIENCE = 'cachegate';
 const API_RESOURCE = 'urn:cachegate:api';
 export const WEB_SCOPE = 'openid email';
+
+/**
+ * oidc-provider's in-memory store, as is: the local issuer lives as long as the stack (a restart signs
+ * everyone out, which is fine here). A subclass, because oidc-provider warns on every start when given its
+ * own class, a warning meant for production setups.
+ */
+class LocalStore extends MemoryAdapter {}
 
 export interface DemoUser {
   email: string;
@@ -62,6 +70,7 @@ export async function startLocalIssuer(options: { port?: number; redirectOrigin:
         post_logout_redirect_uris: [`${options.redirectOrigin}/`],
       },
     ],
+    adapter: LocalStore,
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },

@@ -76,16 +76,22 @@ export async function checkPage(watched: WatchedPage, name: string): Promise<voi
 export async function signInAndOpen(watched: WatchedPage, url: string, email: string, issuer: string): Promise<void> {
   const { page } = watched;
   await page.goto(url);
-  const until = Date.now() + 15000;
-  let signedIn = false;
+  const until = Date.now() + 20000;
+  // The sign-in page last answered, and when: a new sign-in page (another interaction), or the same one
+  // still showing a few seconds later on a busy machine, is answered again.
+  let answered = { url: '', at: 0 };
   while (Date.now() < until) {
-    if (!signedIn && page.url().startsWith(issuer)) {
-      const button = await page.$(`button[value="${email}"]`).catch(() => null);
-      if (button) {
-        signedIn = true;
-        await button.click();
+    const at = page.url();
+    if (at.startsWith(issuer)) {
+      if (at !== answered.url || Date.now() - answered.at > 4000) {
+        const button = await page.$(`button[value="${email}"]`).catch(() => null);
+        if (button) {
+          answered = { url: at, at: Date.now() };
+          await Promise.all([page.waitForNavigation({ timeout: 10000 }).catch(() => undefined), button.click().catch(() => undefined)]);
+          continue;
+        }
       }
-    } else if (!page.url().startsWith(issuer)) {
+    } else {
       const rendered = await page.evaluate(() => document.querySelector('main h1') !== null).catch(() => false);
       if (rendered) return;
     }

@@ -104,12 +104,29 @@ describe('the web app', () => {
     await watched.page.close();
   });
 
+  it('the emailed review page (its own stricter CSP, no script) has the same look and passes the same checks', async () => {
+    const email = await stack.outbox.waitFor((m) => m.channel === 'email' && m.to.includes('carol@example.com') && m.links.some((l) => l.includes('/approvals/')));
+    const link = email.links.find((l) => l.includes('/approvals/')) as string;
+    const watched = await openPage(contexts.carol as BrowserContext);
+    // The page's CSP sandboxes it without scripts, where axe cannot run: checked as a header, then bypassed.
+    await watched.page.setBypassCSP(true);
+    const response = await watched.page.goto(link);
+    expect(response?.headers()['content-security-policy']).toMatch(/default-src 'none'.*sandbox allow-forms/);
+    await waitForHeading(watched.page, 'Approve cache access?');
+    const shown = await watched.page.evaluate(() => ({ brand: document.querySelector('header')?.textContent, text: document.querySelector('main')?.textContent ?? '' }));
+    expect(shown.brand).toBe('cachegate');
+    expect(shown.text).toContain('Access lasts1 hour from the grant');
+    expect(shown.text).toMatch(/Decide by\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(in 2[34] h \d+ min\)/);
+    await checkPage(watched, '05-review-page');
+    await watched.page.close();
+  });
+
   it('bob decides from "To decide"; alice\'s open page turns ACTIVE by itself', async () => {
     const bob = await openPage(contexts.bob as BrowserContext);
     await signInAndOpen(bob, `${stack.url}/app/decide`, 'bob@example.com', stack.issuer);
     await waitForHeading(bob.page, 'To decide');
     await bob.page.waitForSelector(`a[href="/app/requests/${requestId}"]`);
-    await checkPage(bob, '05-to-decide');
+    await checkPage(bob, '06-to-decide');
     await bob.page.type(`#comment-${requestId}`, 'ok for the worker');
     await bob.page.click('button.approve');
     await bob.page.waitForSelector('p.success');
@@ -120,7 +137,7 @@ describe('the web app', () => {
     await waitForHeading(alice.page, 'orders-cache: active');
     const page = await alice.page.evaluate(() => document.querySelector('main')?.textContent ?? '');
     expect(page).toContain('approved by bob@example.com: ok for the worker');
-    await checkPage(alice, '06-request-active');
+    await checkPage(alice, '07-request-active');
   });
 
   it('the emailed "View your request" link opens the request\'s page', async () => {
@@ -143,7 +160,7 @@ describe('the web app', () => {
     await carol.page.click('form.filters button[type=submit]');
     await carol.page.waitForFunction(() => location.search.includes('status=ACTIVE') && document.querySelectorAll('tbody tr').length === 1);
     expect(await carol.page.evaluate(() => document.querySelector('tbody tr')?.textContent)).toContain('alice@example.com');
-    await checkPage(carol, '07-audit-filtered');
+    await checkPage(carol, '08-audit-filtered');
 
     await carol.page.select('#a-status', 'DENIED');
     await carol.page.click('form.filters button[type=submit]');
