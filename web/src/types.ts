@@ -29,7 +29,6 @@ export interface AccessRequest {
   decidedBy: string[];
   approvalDeadline: string;
   failureReason?: string;
-  expiresAt?: string;
   history: HistoryEvent[];
   links: Record<string, string>;
 }
@@ -44,8 +43,6 @@ export interface Target {
   mode: 'vpc' | 'classic';
   approvers: string[];
   approvalsRequired: number;
-  maxDurationMinutes?: number;
-  defaultDurationMinutes?: number;
 }
 
 export interface TargetList {
@@ -53,5 +50,13 @@ export interface TargetList {
   caller: { email: string; approver: boolean; auditor: boolean };
 }
 
-/** Statuses after which nothing changes (the page stops polling); ACTIVE lasts until an operator revokes it. */
-export const FINAL_STATUSES = ['ACTIVE', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED', 'ENDED'];
+/**
+ * The API's statuses, and those nothing leaves (the page stops polling there). Kept here so that the app
+ * bundles no server code; test/unit/web-app-rules.test.ts holds them equal to functions/domain's.
+ */
+export const STATUSES: readonly string[] = ['PENDING_APPROVAL', 'APPROVED', 'AUTHORIZING', 'ACTIVE', 'REVOKING', 'ENDED', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
+export const FINAL_STATUSES: readonly string[] = ['ENDED', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
+
+export function isFinalStatus(status: string): boolean {
+  return FINAL_STATUSES.includes(status);
+}

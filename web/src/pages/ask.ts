@@ -12,14 +12,13 @@ interface Field {
   hint?: string;
   required?: boolean;
   multiline?: boolean;
-  type?: string;
 }
 
 function field(spec: Field): HTMLElement {
   const id = `f-${spec.name}`;
   const control = spec.multiline
     ? el('textarea', { id, name: spec.name, required: spec.required, 'aria-describedby': `${id}-hint ${id}-error`, maxlength: '999' })
-    : el('input', { id, name: spec.name, type: spec.type ?? 'text', required: spec.required, 'aria-describedby': `${id}-hint ${id}-error`, autocomplete: 'off' });
+    : el('input', { id, name: spec.name, type: 'text', required: spec.required, 'aria-describedby': `${id}-hint ${id}-error`, autocomplete: 'off' });
   return el(
     'div',
     { class: 'field', 'data-field': spec.name },
@@ -90,7 +89,6 @@ function requestBody(target: Target, data: FormData): Record<string, unknown> {
     body.ec2SecurityGroupName = value('ec2SecurityGroupName') ?? '';
     body.ec2SecurityGroupOwnerId = value('ec2SecurityGroupOwnerId') ?? '';
   }
-  if (target.maxDurationMinutes !== undefined && value('durationMinutes')) body.durationMinutes = Number(value('durationMinutes'));
   return body;
 }
 
@@ -128,18 +126,8 @@ export async function askPage(navigate: (path: string) => void): Promise<void> {
   );
   const selected = (): Target => targets.find((t) => t.key === new FormData(form).get('target')) ?? (targets[0] as Target);
   const renderDetails = (): void => {
-    const target = selected();
-    const duration =
-      target.maxDurationMinutes !== undefined
-        ? field({ name: 'durationMinutes', label: 'For how many minutes?', hint: `At most ${target.maxDurationMinutes}.`, type: 'number' })
-        : undefined;
-    if (duration) {
-      const input = duration.querySelector('input') as HTMLInputElement;
-      input.max = String(target.maxDurationMinutes);
-      input.min = '1';
-      if (target.defaultDurationMinutes !== undefined) input.value = String(target.defaultDurationMinutes);
-    }
-    details.replaceChildren(...modeFields(target), ...(duration ? [duration] : []));
+    // No duration field yet: grants are not time-bound (POST /requests refuses durationMinutes).
+    details.replaceChildren(...modeFields(selected()));
   };
   for (const choice of choices) choice.querySelector('input')?.addEventListener('change', renderDetails);
   renderDetails();

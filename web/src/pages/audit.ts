@@ -7,10 +7,9 @@ import { api, ApiError, query } from '../api.js';
 import { csvRow } from '../csv.js';
 import { alertBox, el, show } from '../dom.js';
 import { localTime } from '../time.js';
-import type { AccessRequest, RequestPage } from '../types.js';
+import { STATUSES, type AccessRequest, type RequestPage } from '../types.js';
 import { pageLink, statusBadge, targetName } from './common.js';
 
-const STATUSES = ['PENDING_APPROVAL', 'APPROVED', 'AUTHORIZING', 'ACTIVE', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
 const FILTERS = ['status', 'target', 'requester', 'from', 'to'] as const;
 
 function filterForm(current: URLSearchParams, apply: (filters: Record<string, string>) => void): HTMLFormElement {

@@ -6,11 +6,13 @@
 import { api, ApiError } from '../api.js';
 import { alertBox, el, show } from '../dom.js';
 import { localTime, timeElement, timeLeft } from '../time.js';
-import { FINAL_STATUSES, type AccessRequest } from '../types.js';
+import { isFinalStatus, type AccessRequest } from '../types.js';
 import { statusBadge, targetName } from './common.js';
 import { decisionForm } from './decision-form.js';
 
 const POLL_MS = 3000;
+/** Access that is in place changes seldom (its end, an extension): a slower look. */
+const ACTIVE_POLL_MS = 30_000;
 
 function facts(request: AccessRequest): HTMLElement {
   const approvals = Object.values(request.approvals).filter((d) => d.decision === 'approve').length;
@@ -24,7 +26,8 @@ function facts(request: AccessRequest): HTMLElement {
     ['Approvals', `${approvals} of ${request.approvalsRequired}`],
   ];
   if (request.status === 'PENDING_APPROVAL') rows.push(['Decide by', `${localTime(request.approvalDeadline)} (${timeLeft(request.approvalDeadline)} left)`]);
-  if (request.status === 'ACTIVE') rows.push(['Access lasts', request.expiresAt ? `until ${localTime(request.expiresAt)} (${timeLeft(request.expiresAt)} left)` : 'until an operator revokes it']);
+  // Grants are not time-bound yet (POST /requests refuses durationMinutes).
+  if (request.status === 'ACTIVE') rows.push(['Access lasts', 'until an operator revokes it']);
   if (request.failureReason) rows.push(['Why it failed', request.failureReason]);
   return el('dl', { class: 'facts' }, ...rows.flatMap(([label, value]) => [el('dt', {}, label), el('dd', {}, value)]));
 }
@@ -53,8 +56,6 @@ function actions(request: AccessRequest, me: string, refresh: () => void): HTMLE
       },
     }, label);
   if (request.requester === me && request.status === 'PENDING_APPROVAL') buttons.push(post('cancel', 'Cancel this request'));
-  if (request.links.revoke && request.requester === me && request.status === 'ACTIVE') buttons.push(post('revoke', 'End access now'));
-  if (request.links.extend && request.requester === me && request.status === 'ACTIVE') buttons.push(post('extend', 'Extend'));
   const mayDecide = request.status === 'PENDING_APPROVAL' && request.requester !== me && request.approvers.includes(me) && !request.approvals[me];
   if (buttons.length === 0 && !mayDecide) return undefined;
   return el('section', { 'aria-labelledby': 'actions-title' }, el('h2', { id: 'actions-title' }, 'What you can do'), ...buttons, mayDecide ? decisionForm(request, refresh) : undefined, message);
@@ -88,13 +89,13 @@ export async function requestPage(id: string, me: string, isCurrent: () => boole
     return;
   }
   const poll = (): void => {
-    if (!isCurrent() || !request || FINAL_STATUSES.includes(request.status)) return;
+    if (!isCurrent() || !request || isFinalStatus(request.status)) return;
     setTimeout(() => {
       if (!isCurrent()) return;
       load()
         .catch(() => undefined)
         .finally(poll);
-    }, POLL_MS);
+    }, request.status === 'ACTIVE' ? ACTIVE_POLL_MS : POLL_MS);
   };
   poll();
 }
