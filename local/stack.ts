@@ -41,7 +41,7 @@ export const ROOT = findRoot(process.cwd());
 export const DEMO_USERS = [
   { email: 'alice@example.com', role: 'requester' },
   { email: 'bob@example.com', role: 'approver' },
-  { email: 'carol@example.com', role: 'approver' },
+  { email: 'carol@example.com', role: 'approver, auditor' },
 ] as const;
 
 export const DEMO_POLICY = {
@@ -55,6 +55,8 @@ export const DEMO_POLICY = {
     reminderAfterMinutes: 60,
   },
   targets: {},
+  // The web app's Audit page.
+  auditors: ['carol@example.com'],
 };
 
 /** The demo's managed security groups (VPC mode): the one cachegate may edit, per cluster. */

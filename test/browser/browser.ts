@@ -92,7 +92,8 @@ export async function signInAndOpen(watched: WatchedPage, url: string, email: st
         }
       }
     } else {
-      const rendered = await page.evaluate(() => document.querySelector('main h1') !== null).catch(() => false);
+      // Where the page is now, read in the page: it may have moved on to the issuer since page.url().
+      const rendered = await page.evaluate((issuerUrl: string) => !location.href.startsWith(issuerUrl) && document.querySelector('main h1') !== null, issuer).catch(() => false);
       if (rendered) return;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

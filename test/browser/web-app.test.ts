@@ -101,6 +101,13 @@ describe('the web app', () => {
     }));
     expect(error).toEqual({ text: expect.stringContaining('sourceSecurityGroupId must be a security group id') as unknown, invalid: 'true', focused: 'f-sourceSecurityGroupId' });
     await checkPage(watched, '04-ask-field-error');
+
+    // Signing out ends the issuer's session too, with no token in any URL on the way.
+    const urls: string[] = [];
+    watched.page.on('request', (request) => void urls.push(request.url()));
+    await watched.page.click('nav button');
+    await watched.page.waitForFunction((issuer: string) => location.href.startsWith(`${issuer}/session/end`), { timeout: 10000 }, stack.issuer);
+    expect(urls.filter((url) => /token|eyJ/.test(new URL(url).search))).toEqual([]);
     await watched.page.close();
   });
 

@@ -60,8 +60,14 @@ export async function completeSignIn(): Promise<string> {
   return location.pathname;
 }
 
+/**
+ * Ends the issuer's session too (RP-initiated logout), naming the app by its client_id: the ID token is
+ * forgotten first, so that it never becomes an `id_token_hint` in a URL.
+ */
 export async function signOut(): Promise<void> {
-  const current = user;
   user = undefined;
-  await requireManager().signoutRedirect(current?.id_token ? { id_token_hint: current.id_token } : {});
+  const manager = requireManager();
+  await manager.removeUser();
+  // Without an ID token, oidc-client-ts names the app by client_id (with post_logout_redirect_uri).
+  await manager.signoutRedirect();
 }

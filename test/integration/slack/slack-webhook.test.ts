@@ -38,7 +38,7 @@ it('posts the request with a link button to its page, never a personal approval 
 
   const notice = await stack.outbox.waitFor((m) => m.slack?.method === 'webhook' && m.text.includes(id), 5000);
   expect(notice.to).toEqual(['webhook:T0LOCAL/B0LOCAL/local']);
-  expect(notice.buttons).toEqual([expect.objectContaining({ action_id: 'open-request', url: `${stack.url}/requests/${id}`, value: undefined })]);
+  expect(notice.buttons).toEqual([expect.objectContaining({ action_id: 'open-request', url: `${stack.url}/app/requests/${id}`, value: undefined })]);
   expect(notice.links.some((l) => l.includes('/approvals/'))).toBe(false);
   expect(JSON.stringify(notice.blocks)).toMatch(/bob@example\.com, carol@example\.com: your personal approval links were emailed/);
   expect(slackMessages(stack, 'webhook', (m) => m.text.includes(id))).toHaveLength(1);
