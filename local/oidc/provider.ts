@@ -13,7 +13,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 type KeyLike = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
-import { signInPage } from './sign-in-page.js';
+import { signInPage, signOutPage } from './sign-in-page.js';
 
 export const WEB_CLIENT_ID = 'cachegate-web';
 /** The API, as a resource server: its access tokens carry this audience. */
@@ -82,7 +82,13 @@ export async function startLocalIssuer(options: { port?: number; redirectOrigin:
     },
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.type = 'text/html; charset=utf-8';
+          ctx.body = signOutPage(form);
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => API_RESOURCE,

@@ -17,3 +17,16 @@ button:focus-visible{outline:3px solid #0a58ca;outline-offset:2px}span{color:#59
 <form method="post" action="/interaction/${escapeHtml(uid)}/login"><ul>${buttons}</ul></form>
 </main></body></html>`;
 }
+
+/** The issuer's "sign out?" page; `form` is oidc-provider's hidden form (its anti-CSRF token). */
+export function signOutPage(form: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign out · cachegate local issuer</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
+button{font-size:1rem;padding:.5rem 1rem;margin-right:.5rem;border:1px solid #1f2328;border-radius:6px;background:#fff;cursor:pointer}
+button:focus-visible{outline:3px solid #0a58ca;outline-offset:2px}</style>
+</head><body><main><h1>Sign out</h1><p>Sign out of the local issuer as well?</p>
+${form}<button autofocus type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign out</button><button type="submit" form="op.logoutForm">No, stay signed in</button>
+</main></body></html>`;
+}

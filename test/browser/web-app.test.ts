@@ -134,8 +134,13 @@ describe('the web app', () => {
     await waitForHeading(bob.page, 'To decide');
     await bob.page.waitForSelector(`a[href="/app/requests/${requestId}"]`);
     await checkPage(bob, '06-to-decide');
-    await bob.page.type(`#comment-${requestId}`, 'ok for the worker');
-    await bob.page.click('button.approve');
+    // With the keyboard alone: type the comment, Tab to Approve (its focus ring visible), Enter.
+    await bob.page.focus(`#comment-${requestId}`);
+    await bob.page.keyboard.type('ok for the worker');
+    await bob.page.keyboard.press('Tab');
+    const focused = await bob.page.evaluate(() => ({ text: document.activeElement?.textContent, outline: getComputedStyle(document.activeElement as Element).outlineStyle }));
+    expect(focused).toEqual({ text: 'Approve', outline: 'solid' });
+    await bob.page.keyboard.press('Enter');
     await bob.page.waitForSelector('p.success');
     expect(await bob.page.evaluate(() => document.querySelector('p.success')?.textContent)).toBe('Request approved.');
 

@@ -57,6 +57,25 @@ describe('GET /audit/requests and GET /targets', () => {
     expect((await call(stack, 'GET', `/requests/${id}`, { as: 'carol@example.com' })).status).toBe(200);
   });
 
+  it('pages through every request, newest first, and filters by target', async () => {
+    for (const [cluster, source] of [['sessions-mc', 'sg-0a99000000000001'], ['orders-cache', 'sg-0095000000000001']]) {
+      const field = cluster === 'sessions-mc' ? 'cacheClusterId' : 'replicationGroupId';
+      expect((await call(stack, 'POST', '/requests', { as: 'alice@example.com', json: { [field]: cluster, sourceSecurityGroupId: source, reason: 'paging' } })).status).toBe(202);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call<{ items: RequestBody[]; nextCursor?: string }>(stack, 'GET', `/audit/requests?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { as: 'carol@example.com' });
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((r) => `${r.id} ${String(r.createdAt)}`));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(3);
+    expect([...seen].sort((a, b) => b.split(' ')[1]!.localeCompare(a.split(' ')[1]!))).toEqual(seen);
+    const sessions = await call<{ items: RequestBody[] }>(stack, 'GET', '/audit/requests?target=sessions-mc', { as: 'carol@example.com' });
+    expect(sessions.body.items.map((r) => r.reason)).toEqual(['paging']);
+  });
+
   it('lists what the caller may ask for, and the caller\'s roles', async () => {
     const targets = await call<{ items: { key: string }[]; caller: Record<string, unknown> }>(stack, 'GET', '/targets', { as: 'carol@example.com' });
     expect(targets.body.caller).toEqual({ email: 'carol@example.com', approver: true, auditor: true });
