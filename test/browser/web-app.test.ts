@@ -178,9 +178,20 @@ describe('the web app', () => {
     await carol.page.click('form.filters button[type=submit]');
     await carol.page.waitForFunction(() => document.querySelector('[role=status]')?.textContent === 'No request matches these filters.');
 
+    // The date range is the reader's own days: today holds the request, up to yesterday nothing.
     await carol.page.select('#a-status', 'ACTIVE');
+    await carol.page.evaluate(() => {
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString('sv');
+      (document.querySelector('#a-to') as HTMLInputElement).value = day(-1);
+    });
     await carol.page.click('form.filters button[type=submit]');
-    await carol.page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    await carol.page.waitForFunction(() => location.search.includes('to=') && document.querySelector('[role=status]')?.textContent === 'No request matches these filters.');
+    await carol.page.evaluate(() => {
+      (document.querySelector('#a-from') as HTMLInputElement).value = new Date().toLocaleDateString('sv');
+      (document.querySelector('#a-to') as HTMLInputElement).value = new Date().toLocaleDateString('sv');
+    });
+    await carol.page.click('form.filters button[type=submit]');
+    await carol.page.waitForFunction(() => location.search.includes('from=') && document.querySelectorAll('tbody tr').length === 1);
     const downloads = join(SCREENSHOTS, 'downloads');
     rmSync(downloads, { recursive: true, force: true });
     const cdp = await carol.page.createCDPSession();

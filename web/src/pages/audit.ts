@@ -12,6 +12,14 @@ import { pageLink, statusBadge, targetName } from './common.js';
 
 const FILTERS = ['status', 'target', 'requester', 'from', 'to'] as const;
 
+/** The filters as the API takes them: the date range as the reader's own days, in UTC instants. */
+function apiFilters(filters: Record<string, string>): Record<string, string> {
+  const day = (date: string | undefined, time: string): string | undefined => (date ? new Date(`${date}T${time}`).toISOString() : undefined);
+  const from = day(filters.from, '00:00:00.000');
+  const to = day(filters.to, '23:59:59.999');
+  return { ...filters, ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
 function filterForm(current: URLSearchParams, apply: (filters: Record<string, string>) => void): HTMLFormElement {
   const input = (name: string, label: string, type = 'text') =>
     el('div', {}, el('label', { for: `a-${name}` }, label), el('input', { id: `a-${name}`, name, type, value: current.get(name) ?? '' }));
@@ -58,7 +66,7 @@ async function exportCsv(filters: Record<string, string>, status: HTMLElement): 
   let cursor: string | undefined;
   let count = 0;
   do {
-    const { body } = await api<RequestPage>('GET', `/audit/requests${query({ ...filters, limit: '100', cursor })}`);
+    const { body } = await api<RequestPage>('GET', `/audit/requests${query({ ...apiFilters(filters), limit: '100', cursor })}`);
     for (const request of body?.items ?? []) parts.push(csvLine(request));
     count += body?.items.length ?? 0;
     cursor = body?.nextCursor;
@@ -77,7 +85,7 @@ export async function auditPage(navigate: (path: string) => void): Promise<void>
   const more = el('div');
   const status = el('p', { role: 'status', class: 'note' });
   const loadPage = async (cursor?: string): Promise<void> => {
-    const { body: page } = await api<RequestPage>('GET', `/audit/requests${query({ ...filters, limit: '25', cursor })}`);
+    const { body: page } = await api<RequestPage>('GET', `/audit/requests${query({ ...apiFilters(filters), limit: '25', cursor })}`);
     body.append(...(page?.items ?? []).map(row));
     if (body.childElementCount === 0) status.textContent = 'No request matches these filters.';
     more.replaceChildren(page?.nextCursor ? el('button', { type: 'button', onclick: () => void loadPage(page.nextCursor) }, 'Show more') : '');
