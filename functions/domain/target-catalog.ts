@@ -14,6 +14,9 @@ export interface RequestableTarget {
   /** Who will decide: shown on purpose, so the asker knows. */
   approvers: string[];
   approvalsRequired: number;
+  /** How long access lasts when the asker names no duration, and the most they may ask for. */
+  defaultDurationMinutes: number;
+  maxDurationMinutes: number;
 }
 
 export function requestableTargets(policy: ApprovalPolicy, managedGroups: Record<string, string>, caller: string, groups: readonly string[] = []): RequestableTarget[] {
@@ -26,7 +29,14 @@ export function requestableTargets(policy: ApprovalPolicy, managedGroups: Record
     if (!target || !mayRequest(target, caller, groups)) continue;
     const approvers = approversForRequest(target, caller);
     if (approvers.length < target.approvalsRequired) continue;
-    targets.push({ key, mode: managed.has(key) ? 'vpc' : 'classic', approvers: approvers.map((a) => a.email), approvalsRequired: target.approvalsRequired });
+    targets.push({
+      key,
+      mode: managed.has(key) ? 'vpc' : 'classic',
+      approvers: approvers.map((a) => a.email),
+      approvalsRequired: target.approvalsRequired,
+      defaultDurationMinutes: target.defaultDurationMinutes,
+      maxDurationMinutes: target.maxDurationMinutes,
+    });
   }
   return targets;
 }

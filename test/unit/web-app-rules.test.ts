@@ -18,8 +18,8 @@ const policy = parseApprovalPolicy(
 describe('requestableTargets', () => {
   it('lists the configured targets with their mode and approvers (never the asker), only those that can be granted', () => {
     expect(requestableTargets(policy, { 'orders-cache': 'sg-0cac4e9a7e0000001', 'sessions-mc': 'sg-0cac4e9a7e0000002' }, 'alice@example.com')).toEqual([
-      { key: 'orders-cache', mode: 'vpc', approvers: ['bob@example.com', 'carol@example.com'], approvalsRequired: 2 },
-      { key: 'sessions-mc', mode: 'vpc', approvers: ['bob@example.com'], approvalsRequired: 1 },
+      { key: 'orders-cache', mode: 'vpc', approvers: ['bob@example.com', 'carol@example.com'], approvalsRequired: 2, defaultDurationMinutes: 60, maxDurationMinutes: 480 },
+      { key: 'sessions-mc', mode: 'vpc', approvers: ['bob@example.com'], approvalsRequired: 1, defaultDurationMinutes: 60, maxDurationMinutes: 480 },
     ]);
     // bob: orders-cache needs 2 others (alice, carol), legacy has alice, sessions-mc only bob himself.
     expect(requestableTargets(policy, { 'sessions-mc': 'sg-0cac4e9a7e0000002' }, 'bob@example.com').map((t) => `${t.key}:${t.mode}`)).toEqual(['legacy:classic', 'orders-cache:classic']);

@@ -29,6 +29,9 @@ export interface AccessRequest {
   decidedBy: string[];
   approvalDeadline: string;
   failureReason?: string;
+  durationMinutes: number;
+  expiresAt?: string;
+  endedAt?: string;
   history: HistoryEvent[];
   links: Record<string, string>;
 }
@@ -43,6 +46,8 @@ export interface Target {
   mode: 'vpc' | 'classic';
   approvers: string[];
   approvalsRequired: number;
+  defaultDurationMinutes: number;
+  maxDurationMinutes: number;
 }
 
 export interface TargetList {

@@ -12,13 +12,14 @@ interface Field {
   hint?: string;
   required?: boolean;
   multiline?: boolean;
+  type?: string;
 }
 
 function field(spec: Field): HTMLElement {
   const id = `f-${spec.name}`;
   const control = spec.multiline
     ? el('textarea', { id, name: spec.name, required: spec.required, 'aria-describedby': `${id}-hint ${id}-error`, maxlength: '999' })
-    : el('input', { id, name: spec.name, type: 'text', required: spec.required, 'aria-describedby': `${id}-hint ${id}-error`, autocomplete: 'off' });
+    : el('input', { id, name: spec.name, type: spec.type ?? 'text', required: spec.required, 'aria-describedby': `${id}-hint ${id}-error`, autocomplete: 'off' });
   return el(
     'div',
     { class: 'field', 'data-field': spec.name },
@@ -80,6 +81,9 @@ function requestBody(target: Target, data: FormData): Record<string, unknown> {
     return text === '' ? undefined : text;
   };
   const body: Record<string, unknown> = { reason: value('reason') ?? '' };
+  // A number when it reads as one; otherwise as typed, so the API names the field.
+  const duration = value('durationMinutes');
+  if (duration !== undefined) body.durationMinutes = /^\d+$/.test(duration) ? Number(duration) : duration;
   if (target.mode === 'vpc') {
     body[value('clusterField') === 'cacheClusterId' ? 'cacheClusterId' : 'replicationGroupId'] = target.key;
     body.sourceSecurityGroupId = value('sourceSecurityGroupId') ?? '';
@@ -126,8 +130,11 @@ export async function askPage(navigate: (path: string) => void): Promise<void> {
   );
   const selected = (): Target => targets.find((t) => t.key === new FormData(form).get('target')) ?? (targets[0] as Target);
   const renderDetails = (): void => {
-    // No duration field yet: grants are not time-bound (POST /requests refuses durationMinutes).
-    details.replaceChildren(...modeFields(selected()));
+    const target = selected();
+    const duration = field({ name: 'durationMinutes', label: 'For how long (minutes)?', hint: `Up to ${target.maxDurationMinutes} minutes for ${target.key}.`, required: true, type: 'number' });
+    const input = duration.querySelector('input') as HTMLInputElement;
+    Object.assign(input, { min: '1', max: String(target.maxDurationMinutes), value: String(target.defaultDurationMinutes) });
+    details.replaceChildren(...modeFields(target), duration);
   };
   for (const choice of choices) choice.querySelector('input')?.addEventListener('change', renderDetails);
   renderDetails();

@@ -26,8 +26,9 @@ function facts(request: AccessRequest): HTMLElement {
     ['Approvals', `${approvals} of ${request.approvalsRequired}`],
   ];
   if (request.status === 'PENDING_APPROVAL') rows.push(['Decide by', `${localTime(request.approvalDeadline)} (${timeLeft(request.approvalDeadline)} left)`]);
-  // Grants are not time-bound yet (POST /requests refuses durationMinutes).
-  if (request.status === 'ACTIVE') rows.push(['Access lasts', 'until an operator revokes it']);
+  if (request.status === 'ACTIVE' && request.expiresAt) rows.push(['Access ends', `${localTime(request.expiresAt)} (${timeLeft(request.expiresAt)} left)`]);
+  else if (request.endedAt) rows.push(['Access ended', localTime(request.endedAt)]);
+  else rows.push(['Access lasts', `${request.durationMinutes} minutes from the grant`]);
   if (request.failureReason) rows.push(['Why it failed', request.failureReason]);
   return el('dl', { class: 'facts' }, ...rows.flatMap(([label, value]) => [el('dt', {}, label), el('dd', {}, value)]));
 }
@@ -40,6 +41,32 @@ function timeline(request: AccessRequest): HTMLElement {
       el('li', {}, timeElement(event.at), el('strong', {}, event.event), ` by ${event.actor}`, event.detail ? `: ${event.detail}` : '', event.status ? ` (${event.status.replace(/_/g, ' ')})` : ''),
     ),
   );
+}
+
+/** Ask for more time (POST /requests/{id}/extend): the approvers decide in a round of its own. */
+function extendForm(request: AccessRequest, message: HTMLElement, refresh: () => void): HTMLFormElement {
+  const form = el(
+    'form',
+    { 'aria-label': 'Ask for more time' },
+    el('label', { for: 'x-durationMinutes' }, 'More time (minutes)'),
+    el('input', { id: 'x-durationMinutes', name: 'durationMinutes', type: 'number', min: '1', value: String(request.durationMinutes), required: true }),
+    el('label', { for: 'x-reason' }, 'Why?'),
+    el('textarea', { id: 'x-reason', name: 'reason', maxlength: '999', required: true }),
+    el('button', { type: 'submit' }, 'Ask for more time'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    api('POST', `/requests/${request.id}/extend`, { json: { durationMinutes: Number(data.get('durationMinutes')), reason: String(data.get('reason') ?? '').trim() } })
+      .then(() => {
+        message.replaceChildren(el('p', { class: 'success', role: 'status' }, 'Asked: the approvers decide on the extension.'));
+        refresh();
+      })
+      .catch((error: unknown) =>
+        message.replaceChildren(alertBox(error instanceof ApiError ? `${error.message} ${error.details.map((d) => `${d.field} ${d.message}`).join('; ')}`.trim() : String(error))),
+      );
+  });
+  return form;
 }
 
 function actions(request: AccessRequest, me: string, refresh: () => void): HTMLElement | undefined {
@@ -56,6 +83,8 @@ function actions(request: AccessRequest, me: string, refresh: () => void): HTMLE
       },
     }, label);
   if (request.requester === me && request.status === 'PENDING_APPROVAL') buttons.push(post('cancel', 'Cancel this request'));
+  if ((request.requester === me || request.approvers.includes(me)) && request.status === 'ACTIVE') buttons.push(post('revoke', 'End access now'));
+  if (request.requester === me && request.status === 'ACTIVE') buttons.push(extendForm(request, message, refresh));
   const mayDecide = request.status === 'PENDING_APPROVAL' && request.requester !== me && request.approvers.includes(me) && !request.approvals[me];
   if (buttons.length === 0 && !mayDecide) return undefined;
   return el('section', { 'aria-labelledby': 'actions-title' }, el('h2', { id: 'actions-title' }, 'What you can do'), ...buttons, mayDecide ? decisionForm(request, refresh) : undefined, message);
