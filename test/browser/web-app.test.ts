@@ -28,8 +28,8 @@ beforeAll(async () => {
         auditors: ['carol@example.com'],
       },
       emulator: { propagationDelayMs: 0 },
-      waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
-      retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
+      waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
+      retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
       grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
     }),
     launchChromium(),
@@ -149,6 +149,7 @@ describe('the web app', () => {
     await waitForHeading(alice.page, 'orders-cache: active');
     const page = await alice.page.evaluate(() => document.querySelector('main')?.textContent ?? '');
     expect(page).toContain('approved by bob@example.com: ok for the worker');
+    expect(page).toMatch(/Access ends.*\(\d+ h \d+ min left\)|Access ends.*\(\d+ min left\)/);
     await checkPage(alice, '07-request-active');
   });
 
@@ -205,5 +206,13 @@ describe('the web app', () => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(`"${requestId}"`);
     expect(lines[1]).toContain('"ACTIVE","bob@example.com","new orders worker"');
+  });
+
+  it('alice ends her access now: the page follows it to ENDED and stops polling', async () => {
+    await alice.page.bringToFront();
+    await alice.page.click('::-p-text(End access now)');
+    await waitForHeading(alice.page, 'orders-cache: ended');
+    expect(await alice.page.evaluate(() => document.querySelector('main')?.textContent ?? '')).toContain('Access ended');
+    await checkPage(alice, '09-request-ended');
   });
 });

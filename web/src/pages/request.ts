@@ -93,12 +93,13 @@ function actions(request: AccessRequest, me: string, refresh: () => void): HTMLE
 export async function requestPage(id: string, me: string, isCurrent: () => boolean): Promise<void> {
   let etag: string | undefined;
   let request: AccessRequest | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const render = (): void => {
     if (!request) return;
     show(
       `${targetName(request)}: ${request.status.replace(/_/g, ' ').toLowerCase()}`,
       facts(request),
-      actions(request, me, () => void load()),
+      actions(request, me, () => void load().finally(schedule)),
       el('h2', {}, 'Timeline'),
       timeline(request),
     );
@@ -111,20 +112,19 @@ export async function requestPage(id: string, me: string, isCurrent: () => boole
       if (isCurrent()) render();
     }
   };
+  // One timer: re-armed after every load (a poll, or an action's refresh), at the pace the status calls for.
+  const schedule = (): void => {
+    clearTimeout(timer);
+    if (!isCurrent() || !request || isFinalStatus(request.status)) return;
+    timer = setTimeout(() => {
+      if (isCurrent()) void load().catch(() => undefined).finally(schedule);
+    }, request.status === 'ACTIVE' ? ACTIVE_POLL_MS : POLL_MS);
+  };
   try {
     await load();
   } catch (error) {
     show('Request not found', alertBox(error instanceof ApiError ? error.message : String(error)));
     return;
   }
-  const poll = (): void => {
-    if (!isCurrent() || !request || isFinalStatus(request.status)) return;
-    setTimeout(() => {
-      if (!isCurrent()) return;
-      load()
-        .catch(() => undefined)
-        .finally(poll);
-    }, request.status === 'ACTIVE' ? ACTIVE_POLL_MS : POLL_MS);
-  };
-  poll();
+  schedule();
 }
