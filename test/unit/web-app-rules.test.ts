@@ -25,6 +25,13 @@ describe('requestableTargets', () => {
     expect(requestableTargets(policy, { 'sessions-mc': 'sg-0cac4e9a7e0000002' }, 'bob@example.com').map((t) => `${t.key}:${t.mode}`)).toEqual(['legacy:classic', 'orders-cache:classic']);
   });
 
+  it('offers a target only to the requesters its policy names (emails or groups)', () => {
+    const limited = parseApprovalPolicy(JSON.stringify({ targets: { 'orders-cache': { approvers: ['bob@example.com'], requesters: ['ops', 'carol@example.com'] } } }));
+    expect(requestableTargets(limited, {}, 'alice@example.com').map((t) => t.key)).toEqual([]);
+    expect(requestableTargets(limited, {}, 'alice@example.com', ['ops']).map((t) => t.key)).toEqual(['orders-cache']);
+    expect(requestableTargets(limited, {}, 'carol@example.com').map((t) => t.key)).toEqual(['orders-cache']);
+  });
+
   it('knows approvers and auditors', () => {
     expect(isApproverAnywhere(policy, 'carol@example.com')).toBe(true);
     expect(isApproverAnywhere(policy, 'dave@example.com')).toBe(false);
