@@ -218,6 +218,44 @@ describe('faults', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(55);
   });
 
+  test('requestRate throttles each action like AWS’s token buckets, in each service’s shape, refilled on the emulator clock', async () => {
+    const bucketClock = new ManualClock();
+    const limited = await startAwsEmulator({ seed: DEMO_SEED_PATH, clock: bucketClock, faults: { requestRate: { capacity: 2, refillPerSecond: 1 } } });
+    const { elasticache, ec2 } = emulatorClients(limited, { maxAttempts: 1 });
+    try {
+      const describeCache = () => elasticache.send(new DescribeCacheSecurityGroupsCommand({ CacheSecurityGroupName: 'default' }));
+      const describeRules = () => ec2.send(new DescribeSecurityGroupRulesCommand({}));
+      await describeCache();
+      await describeCache();
+      await expect(describeCache()).rejects.toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+      // Each action has its own bucket; EC2 answers with its own code.
+      await describeRules();
+      await describeRules();
+      await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 400 } });
+      bucketClock.advance(999);
+      await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+      bucketClock.advance(1);
+      await describeRules();
+      await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+      // The SDK retries throttling (three attempts here, no refill between them) and then reports it.
+      const { ec2: retrying } = emulatorClients(limited, { maxAttempts: 3 });
+      try {
+        bucketClock.advance(1_000);
+        await describeRules();
+        await expect(retrying.send(new DescribeSecurityGroupRulesCommand({}))).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { attempts: 3 } });
+      } finally {
+        retrying.destroy();
+      }
+      expect(() => limited.faults.set({ requestRate: { capacity: 0, refillPerSecond: 1 } })).toThrow(RangeError);
+      limited.faults.set({ requestRate: undefined });
+      await describeRules();
+    } finally {
+      elasticache.destroy();
+      ec2.destroy();
+      await limited.close();
+    }
+  });
+
   test('faults can be set at start and are reported in the snapshot', async () => {
     const faulty = await startAwsEmulator({ faults: { throttlingRate: 1, latencyMs: 0 } });
     const { elasticache } = emulatorClients(faulty, { maxAttempts: 1 });
