@@ -16,6 +16,12 @@ export interface DelaySpread {
   tail?: { fraction: number; maxMs: number };
   /** The generator's seed; 1 unless given. */
   seed?: number;
+  /**
+   * Stratified draws, for benches: each run of `strata` changes takes one delay from each of `strata`
+   * equal slices of the spread (in a shuffled order), so a sample of that size has the spread's shape
+   * (exactly its tail fraction, say) instead of a random sample's luck. Plain random draws unless given.
+   */
+  strata?: number;
 }
 
 /** A fixed delay in ms, or a spread to draw each change's delay from. */
@@ -57,19 +63,34 @@ export function validateDelay(name: string, spec: DelaySpec): DelaySpec {
   if (spec.tail && (!(spec.tail.fraction >= 0 && spec.tail.fraction <= 1) || !ok(spec.tail.maxMs) || spec.tail.maxMs < spec.maxMs)) {
     throw new RangeError(`${name}.tail needs a fraction in [0, 1] and maxMs ≥ ${spec.maxMs}, got ${JSON.stringify(spec.tail)}`);
   }
+  if (spec.strata !== undefined && !(Number.isInteger(spec.strata) && spec.strata >= 1)) throw new RangeError(`${name}.strata must be a whole number ≥ 1, got ${spec.strata}`);
   return spec;
+}
+
+/** The delay at quantile `u` (0 ≤ u < 1) of the spread: the body below 1 − tail fraction, the tail above. */
+function quantile(spec: DelaySpread, u: number): number {
+  const { minMs, maxMs, tail } = spec;
+  const body = 1 - (tail?.fraction ?? 0);
+  if (tail && u >= body) return maxMs + ((u - body) / tail.fraction) * (tail.maxMs - maxMs);
+  return minMs + (u / body) * (maxMs - minMs);
 }
 
 /** A function that returns each next change's delay under `spec`. */
 export function delaySampler(spec: DelaySpec): () => number {
   if (typeof spec === 'number') return () => spec;
   const random = mulberry32(spec.seed ?? 1);
-  const { minMs, maxMs, tail } = spec;
+  const strata = spec.strata;
+  if (strata === undefined) return () => quantile(spec, random());
+  let batch: number[] = [];
   return () => {
-    // Two draws per change, always, so the n-th change gets the same delay whatever the spread's shape.
-    const pick = random();
-    const within = random();
-    if (tail && pick < tail.fraction) return maxMs + within * (tail.maxMs - maxMs);
-    return minMs + within * (maxMs - minMs);
+    if (batch.length === 0) {
+      batch = Array.from({ length: strata }, (_, i) => (i + random()) / strata);
+      // Fisher–Yates, so the slices come in no particular order.
+      for (let i = batch.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [batch[i], batch[j]] = [batch[j] as number, batch[i] as number];
+      }
+    }
+    return quantile(spec, batch.pop() as number);
   };
 }

@@ -414,4 +414,17 @@ describe('eventual consistency (EC2_VISIBILITY_SPREAD unless set)', () => {
     expect(new Set(first).size).toBe(20);
     await expect(startAwsEmulator({ ec2PropagationDelayMs: { minMs: 5, maxMs: 1 } })).rejects.toThrow(RangeError);
   });
+
+  test('stratified draws (benches): each run of `strata` changes has the spread’s exact shape', async () => {
+    const emulator = await startAwsEmulator({ seed, clock: new ManualClock(), ec2PropagationDelayMs: { ...EC2_VISIBILITY_SPREAD, strata: 50 } });
+    try {
+      const delays = Array.from({ length: 50 }, () => emulator.state.drawDelay('ec2PropagationDelayMs'));
+      // 2% of 50: exactly one slow change; and one draw in each fiftieth of the spread.
+      expect(delays.filter((ms) => ms > 2_000)).toHaveLength(1);
+      const slices = delays.map((ms) => (ms <= 2_000 ? Math.floor((ms / 2_000) * 49) : 49)).sort((a, b) => a - b);
+      expect(slices).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    } finally {
+      await emulator.close();
+    }
+  });
 });
