@@ -155,7 +155,9 @@ async function handleQuery(
       throw new AwsApiError('NoSuchVersion', `Version ${version} is not supported; the emulator speaks ElastiCache ${ELASTICACHE_VERSION} and EC2 ${EC2_VERSION}.`);
     }
     if (state.faults.shouldThrottle(`${service}:${action}`, state.now())) {
-      throw service === 'ec2' ? new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.') : new AwsApiError('Throttling', 'Rate exceeded');
+      // Each service's own throttle: EC2 answers 503 RequestLimitExceeded ("Request limit exceeded.", as
+      // reported from real accounts, e.g. jclouds/legacy-jclouds issue 1214), ElastiCache 400 Throttling.
+      throw service === 'ec2' ? new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.', 503) : new AwsApiError('Throttling', 'Rate exceeded');
     }
     const operation = service === 'ec2' ? ec2Operations[action] : elastiCacheOperations[action];
     if (!operation) throw new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);

@@ -156,7 +156,7 @@ describe('faults', () => {
       emu.faults.set({ throttlingRate: 1 });
       await expect(ec2.send(new DescribeSecurityGroupRulesCommand({}))).rejects.toMatchObject({
         name: 'RequestLimitExceeded',
-        $metadata: { httpStatusCode: 400, attempts: 2 },
+        $metadata: { httpStatusCode: 503, attempts: 2 },
       });
       emu.faults.set({ throttlingRate: 0.5 });
       const out = await ec2.send(new DescribeSecurityGroupRulesCommand({}));
@@ -231,7 +231,7 @@ describe('faults', () => {
       // Each action has its own bucket; EC2 answers with its own code.
       await describeRules();
       await describeRules();
-      await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 400 } });
+      await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } });
       bucketClock.advance(999);
       await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
       bucketClock.advance(1);
