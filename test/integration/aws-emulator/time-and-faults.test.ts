@@ -10,7 +10,7 @@ import {
   RevokeCacheSecurityGroupIngressCommand,
 } from '@aws-sdk/client-elasticache';
 import { DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
-import type { AwsEmulator } from '../../../local/aws-emulator/index.js';
+import type { AwsEmulator, EmulatorCall } from '../../../local/aws-emulator/index.js';
 import { DEMO_SEED_PATH, emulatorClients, ManualClock, ScaledClock, startAwsEmulator } from '../../../local/aws-emulator/index.js';
 
 const OWNER = '987654321021';
@@ -253,6 +253,33 @@ describe('faults', () => {
       elasticache.destroy();
       ec2.destroy();
       await limited.close();
+    }
+  });
+
+  test('onCall reports each answer: service, action, parameters as sent, emulator time, status and error code', async () => {
+    const callClock = new ManualClock(Date.UTC(2026, 10, 29, 1, 0, 0));
+    const calls: EmulatorCall[] = [];
+    const observed = await startAwsEmulator({ seed: DEMO_SEED_PATH, clock: callClock, onCall: (call) => calls.push(call) });
+    const { elasticache, ec2 } = emulatorClients(observed, { maxAttempts: 1 });
+    try {
+      await elasticache.send(new DescribeCacheSecurityGroupsCommand({ CacheSecurityGroupName: 'default' }));
+      callClock.advance(1_000);
+      await expect(ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: ['sgr-0000000000000ffff'] }))).rejects.toMatchObject({ name: 'InvalidSecurityGroupRuleId.NotFound' });
+      expect(calls).toEqual([
+        { service: 'elasticache', action: 'DescribeCacheSecurityGroups', params: expect.objectContaining({ CacheSecurityGroupName: 'default' }), at: Date.UTC(2026, 10, 29, 1, 0, 0), status: 200 },
+        {
+          service: 'ec2',
+          action: 'DescribeSecurityGroupRules',
+          params: expect.objectContaining({ 'SecurityGroupRuleId.1': 'sgr-0000000000000ffff' }),
+          at: Date.UTC(2026, 10, 29, 1, 0, 1),
+          status: 400,
+          code: 'InvalidSecurityGroupRuleId.NotFound',
+        },
+      ]);
+    } finally {
+      elasticache.destroy();
+      ec2.destroy();
+      await observed.close();
     }
   });
 
