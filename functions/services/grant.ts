@@ -153,7 +153,8 @@ export async function checkGrantStatus(requestId: string): Promise<CheckResult> 
   } else {
     waitSeconds = schedule.firstCheckSeconds - elapsedSeconds();
   }
-  const gaveUp = state !== 'active' && elapsedSeconds() >= config.verifyTimeoutSeconds;
+  // Only a look can give up: the last one is planned at the timeout.
+  const gaveUp = checks > 0 && state !== 'active' && elapsedSeconds() >= config.verifyTimeoutSeconds;
   if (checks > 0) {
     await requestStore.update(requestId, {
       set: { grantChecks: (request.grantChecks ?? 0) + checks },
