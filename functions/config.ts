@@ -39,6 +39,13 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return Number(raw);
 }
 
+function wholeNumber(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`Environment variable ${name} must be a whole number (0 or more), got "${raw}"`);
+  return Number(raw);
+}
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = optional(env, name) ?? fallback;
   if (!allowed.includes(raw as T)) {
@@ -104,12 +111,16 @@ export type GrantMode = 'classic' | 'vpc';
 export interface GrantConfig {
   /** VPC mode: which security group cachegate may edit, per replication group or cluster id. */
   managedGroups: Record<string, string>;
-  /** "Wait for propagation": AWS says a change takes about a minute, so the first look is a bit before. */
+  /** classic: the first look after the grant call (AWS: "about a minute"; 40 s, the fastest expected). */
   firstCheckSeconds: number;
-  /** One "Check grant status" run looks this often (ms)… */
+  /** classic: the interval between looks from the first look until twice its time (ms). */
   pollIntervalMs: number;
-  /** …for this long (ms), then hands back to a Wait state of recheckSeconds. */
+  /**
+   * The longest one "Check grant status" invocation looks and waits between looks (ms); a later look goes
+   * back to the state machine's Wait state. Below the function's 60 s timeout.
+   */
   pollWindowMs: number;
+  /** Both drivers: the longest interval between looks, once backing off (seconds). */
   recheckSeconds: number;
   /** Give up (FAILED: never available) this long after the grant call (seconds). */
   verifyTimeoutSeconds: number;
@@ -137,10 +148,10 @@ export const grantConfig = memo((env): GrantConfig => {
   }
   return {
     managedGroups,
-    firstCheckSeconds: positiveInt(env, 'GRANT_FIRST_CHECK_SECONDS', 45),
-    pollIntervalMs: positiveInt(env, 'GRANT_POLL_INTERVAL_MS', 3000),
-    pollWindowMs: positiveInt(env, 'GRANT_POLL_WINDOW_MS', 21000),
-    recheckSeconds: positiveInt(env, 'GRANT_RECHECK_SECONDS', 10),
+    firstCheckSeconds: wholeNumber(env, 'GRANT_FIRST_CHECK_SECONDS', 40),
+    pollIntervalMs: positiveInt(env, 'GRANT_POLL_INTERVAL_MS', 2000),
+    pollWindowMs: positiveInt(env, 'GRANT_POLL_WINDOW_MS', 45000),
+    recheckSeconds: positiveInt(env, 'GRANT_RECHECK_SECONDS', 20),
     verifyTimeoutSeconds: positiveInt(env, 'GRANT_VERIFY_TIMEOUT_SECONDS', 300),
   };
 });

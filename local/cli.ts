@@ -1,7 +1,7 @@
 /**
  * What `npm start` does, as a function the e2e test can call in-process: parse the options, start the
  * local stack with the demo data, print the banner and one line per state change.
- *   --fast         AWS's one-minute propagation and the Wait states 20× faster, for demos
+ *   --fast         AWS's timing (the classic minute, EC2's visibility delay) and the check schedule 20× faster, for demos
  *   --port N       the API's port (default 3000, or PORT); 0 picks a free one
  */
 import { ScaledClock } from './aws-emulator/clock.js';
@@ -52,11 +52,13 @@ export function stackOptions(cli: CliOptions, write: (text: string) => void): Lo
       const id = execution.name.slice(0, 8);
       write(kind === 'entered' ? `${time()}  request ${id}…  ${state}\n` : `${time()}  request ${id}…  ${state}: ${kind} (${error ?? 'error'})\n`);
     },
+    // Without --fast: the emulator's AWS-like defaults (the classic minute; EC2 rules visible 0–2 s after
+    // the call, 2% up to 10 s) and the deployed check schedule (functions/config.ts).
     ...(cli.fast
       ? {
           emulator: { clock: new ScaledClock(scale) },
-          grant: { pollIntervalMs: 3000 / scale, pollWindowMs: 21000 / scale, verifyTimeoutSeconds: Math.ceil(300 / scale) },
-          waitOverridesMs: { 'Wait for propagation': (45 * 1000) / scale, 'Wait before next check': (10 * 1000) / scale },
+          // The deployed schedule (40 s, every 2 s, 20 s at most, 45 s per invocation, 300 s in all), scaled.
+          grant: { firstCheckSeconds: 40 / scale, pollIntervalMs: 2000 / scale, pollWindowMs: 45000 / scale, recheckSeconds: 20 / scale, verifyTimeoutSeconds: 300 / scale },
         }
       : {}),
   };

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { grantConfig } from '../config.js';
+import { checkSchedule, isCheckDue, nextCheckAt } from '../domain/check-schedule.js';
 import type { GrantRequest, GrantState } from '../domain/grant-driver.js';
 import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { describeTarget, targetKey } from '../domain/access-request.js';
@@ -117,32 +118,51 @@ export interface CheckResult {
   state: GrantState;
   checks: number;
   gaveUp: boolean;
+  /** How long "Wait before next check" waits before the next invocation (whole seconds, as Wait states take). */
   nextCheckSeconds: number;
 }
 
-/** Looks at the grant every pollInterval for up to pollWindow; hands back to the state machine after. */
+/**
+ * Looks at the grant on its driver's schedule (domain/check-schedule.ts), counted from the grant call.
+ * Between looks due within this invocation's window it waits here; a longer gap goes back to the state
+ * machine's Wait state, which costs nothing while it waits. An invocation before the first look is due
+ * (classic, right after the grant) makes no call at all and only says how long to wait.
+ */
 export async function checkGrantStatus(requestId: string): Promise<CheckResult> {
   const request = await load(requestId);
   const config = grantConfig();
   const driver = grantDriverFor(request.target);
+  const schedule = checkSchedule(request.target.mode, config);
   const startedAt = Date.parse(request.grant?.startedAt ?? request.updatedAt);
   const windowEnds = Date.now() + config.pollWindowMs;
+  const elapsedSeconds = (): number => (Date.now() - startedAt) / 1000;
   let checks = 0;
-  let state: GrantState;
-  for (;;) {
-    state = await driver.status(grantRequest(request));
-    checks++;
-    const elapsedSeconds = (Date.now() - startedAt) / 1000;
-    if (state === 'active' || elapsedSeconds >= config.verifyTimeoutSeconds || Date.now() + config.pollIntervalMs > windowEnds) break;
-    await sleep(config.pollIntervalMs);
+  let state: GrantState = 'pending';
+  let waitSeconds = 0;
+  if (isCheckDue(schedule, elapsedSeconds())) {
+    for (;;) {
+      state = await driver.status(grantRequest(request));
+      checks++;
+      const elapsed = elapsedSeconds();
+      if (state === 'active' || elapsed >= config.verifyTimeoutSeconds) break;
+      waitSeconds = nextCheckAt(schedule, elapsed, config.verifyTimeoutSeconds) - elapsed;
+      if (Date.now() + waitSeconds * 1000 > windowEnds) break;
+      await sleep(waitSeconds * 1000);
+      waitSeconds = 0;
+    }
+  } else {
+    waitSeconds = schedule.firstCheckSeconds - elapsedSeconds();
   }
-  const gaveUp = state !== 'active' && (Date.now() - startedAt) / 1000 >= config.verifyTimeoutSeconds;
-  await requestStore.update(requestId, {
-    set: { grantChecks: (request.grantChecks ?? 0) + checks },
-    history: [{ at: new Date().toISOString(), event: `grant ${state}`, actor: 'cachegate', detail: `${checks} status check(s)` }],
-    now: new Date(),
-  });
-  return { state, checks, gaveUp, nextCheckSeconds: config.recheckSeconds };
+  // Only a look can give up: the last one is planned at the timeout.
+  const gaveUp = checks > 0 && state !== 'active' && elapsedSeconds() >= config.verifyTimeoutSeconds;
+  if (checks > 0) {
+    await requestStore.update(requestId, {
+      set: { grantChecks: (request.grantChecks ?? 0) + checks },
+      history: [{ at: new Date().toISOString(), event: `grant ${state}`, actor: 'cachegate', detail: `${checks} status check(s)` }],
+      now: new Date(),
+    });
+  }
+  return { state, checks, gaveUp, nextCheckSeconds: Math.max(0, Math.ceil(waitSeconds)) };
 }
 
 export interface ReleaseResult {

@@ -173,8 +173,9 @@ function rejectLegacyForm(params: QueryParams): void {
   }
 }
 
+/** The group's ingress rules as they are (writes act on these, whatever the Describe calls show yet). */
 function ingressRules(state: AwsEmulatorState, group: string): RuleRecord[] {
-  return state.rules.filter((rule) => rule.groupId === group && !rule.isEgress);
+  return state.liveRules().filter((rule) => rule.groupId === group && !rule.isEgress);
 }
 
 const authorizeSecurityGroupIngress: Ec2Operation = (state, params) => {
@@ -193,10 +194,7 @@ const authorizeSecurityGroupIngress: Ec2Operation = (state, params) => {
   if (existing.length + specs.length > state.settings.rulesPerGroupLimit) {
     throw new AwsApiError('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.');
   }
-  const now = state.now();
-  const created = specs.map((spec) =>
-    state.addRule({ ...spec, groupId: group.groupId, groupOwnerId: group.ownerId, isEgress: false, tags: [...tags], createdAt: now }),
-  );
+  const created = specs.map((spec) => state.createRule({ ...spec, groupId: group.groupId, groupOwnerId: group.ownerId, isEgress: false, tags: [...tags] }));
   return [el('return', true), el('securityGroupRuleSet', created.map(ruleXml))];
 };
 
@@ -249,6 +247,42 @@ const revokeSecurityGroupIngress: Ec2Operation = (state, params) => {
   ];
 };
 
+/**
+ * Sets (or, with no Description, removes) the descriptions of ingress rules, named by rule id
+ * (`SecurityGroupRuleDescription.N`) or by permission (`IpPermissions.N`, matched as Revoke matches them;
+ * each source's Description is the new text). All named rules must exist, or nothing changes.
+ */
+const updateSecurityGroupRuleDescriptionsIngress: Ec2Operation = (state, params) => {
+  rejectLegacyForm(params);
+  const group = findGroup(state, params.required('GroupId'));
+  const byId = params.indexed('SecurityGroupRuleDescription');
+  const byPermissions = params.hasPrefix('IpPermissions');
+  if (byId.length > 0 && byPermissions) {
+    throw new AwsApiError('InvalidParameterCombination', 'Specify either SecurityGroupRuleDescriptions or IpPermissions, not both.');
+  }
+  const rules = ingressRules(state, group.groupId);
+  let updates: Array<{ rule: RuleRecord; description: string | undefined }>;
+  if (byId.length > 0) {
+    updates = byId.map((item) => {
+      const id = item.required('SecurityGroupRuleId');
+      if (!RULE_ID.test(id)) throw new AwsApiError('InvalidSecurityGroupRuleId.Malformed', `Invalid security group rule id: "${id}" (expecting "sgr-...")`);
+      const rule = rules.find((candidate) => candidate.ruleId === id);
+      if (!rule) throw new AwsApiError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`);
+      return { rule, description: description(item.optional('Description')) };
+    });
+  } else if (byPermissions) {
+    updates = ruleSpecs(state, params, true).map((spec) => {
+      const rule = rules.find((candidate) => sameRule(candidate, spec));
+      if (!rule) throw new AwsApiError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
+      return { rule, description: spec.description };
+    });
+  } else {
+    throw ec2MissingParameter('ipPermissions');
+  }
+  for (const { rule, description: text } of updates) rule.description = text;
+  return [el('return', true)];
+};
+
 type Filter = { name: string; values: string[] };
 
 function filters(params: QueryParams): Filter[] {
@@ -269,15 +303,16 @@ function ruleMatches(rule: RuleRecord, filter: Filter): boolean {
 const describeSecurityGroupRules: Ec2Operation = (state, params) => {
   const max = params.integer('MaxResults', { min: 5, max: 1000 }) ?? 1000;
   const ids = params.strings('SecurityGroupRuleId');
+  // Eventually consistent: a rule made a moment ago may not be found yet, and a revoked one may still be.
+  const visible = state.visibleRules();
   for (const id of ids) {
     if (!RULE_ID.test(id)) throw new AwsApiError('InvalidSecurityGroupRuleId.Malformed', `Invalid security group rule id: "${id}" (expecting "sgr-...")`);
-    if (!state.rules.some((rule) => rule.ruleId === id && state.isVisible(rule))) {
+    if (!visible.some((rule) => rule.ruleId === id)) {
       throw new AwsApiError('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`);
     }
   }
   const wanted = filters(params);
-  const rules = state.rules
-    .filter((rule) => state.isVisible(rule))
+  const rules = visible
     .filter((rule) => ids.length === 0 || ids.includes(rule.ruleId))
     .filter((rule) => wanted.every((filter) => ruleMatches(rule, filter)));
   const { page, next } = pageOf(rules, (rule) => rule.ruleId, max, params.optional('NextToken'), 'NextToken');
@@ -344,7 +379,7 @@ const describeSecurityGroups: Ec2Operation = (state, params) => {
     el(
       'securityGroupInfo',
       page.map((group) => {
-        const visible = state.rules.filter((rule) => rule.groupId === group.groupId && state.isVisible(rule));
+        const visible = state.visibleRules().filter((rule) => rule.groupId === group.groupId);
         return el('item', [
           el('ownerId', group.ownerId),
           el('groupId', group.groupId),
@@ -367,4 +402,5 @@ export const ec2Operations: Readonly<Record<string, Ec2Operation>> = {
   RevokeSecurityGroupIngress: revokeSecurityGroupIngress,
   DescribeSecurityGroupRules: describeSecurityGroupRules,
   DescribeSecurityGroups: describeSecurityGroups,
+  UpdateSecurityGroupRuleDescriptionsIngress: updateSecurityGroupRuleDescriptionsIngress,
 };

@@ -139,6 +139,7 @@ const authorizeCacheSecurityGroupIngress: ElastiCacheOperation = (state, params)
     ec2SecurityGroupName: ec2.name,
     ec2SecurityGroupOwnerId: ec2.ownerId,
     authorizedAt: state.now(),
+    delayMs: state.drawDelay('propagationDelayMs'),
     stuck: state.faults.neverAvailable,
   });
   return [groupXml(state, group, { ...ec2, status: 'authorizing' })];
@@ -155,6 +156,7 @@ const revokeCacheSecurityGroupIngress: ElastiCacheOperation = (state, params) =>
     throw new AwsApiError('InvalidCacheSecurityGroupState', `The authorization of ${ec2.name} (owner ${ec2.ownerId}) on ${group.name} is ${existing.status}; it can be revoked once available.`);
   }
   existing.auth.revokedAt = state.now();
+  existing.auth.revokeDelayMs = state.drawDelay('propagationDelayMs');
   return [groupXml(state, group, { ...ec2, status: 'revoking' })];
 };
 

@@ -6,11 +6,13 @@
  *   const client = new ElastiCacheClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
  */
 export { startAwsEmulator } from './server.js';
-export type { AwsEmulator, AwsEmulatorOptions } from './server.js';
+export type { AwsEmulator, AwsEmulatorOptions, EmulatorCall } from './server.js';
 export { ManualClock, ScaledClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { FaultController } from './faults.js';
-export type { FailureSpec, Faults } from './faults.js';
+export type { FailureSpec, Faults, RequestRate } from './faults.js';
+export { CLASSIC_PROPAGATION_SPREAD, delaySampler, EC2_VISIBILITY_SPREAD } from './delay.js';
+export type { DelaySpec, DelaySpread } from './delay.js';
 export { DEMO_SEED_PATH, loadSeedFile, validateSeed } from './seed.js';
 export type { AwsEmulatorSeed } from './seed.js';
 export { AwsEmulatorState, createAwsEmulatorState, DEFAULT_SETTINGS } from './state.js';

@@ -34,6 +34,20 @@ export interface AwsEmulatorOptions extends Partial<EmulatorSettings> {
   faults?: Faults;
   /** Called with one line per request, for local logs. */
   log?: (line: string) => void;
+  /** Called after each Query API answer, with what was asked and when (emulator time): for benches. */
+  onCall?: (call: EmulatorCall) => void;
+}
+
+export interface EmulatorCall {
+  service: 'elasticache' | 'ec2';
+  action: string;
+  /** The request's parameters as sent (flattened, e.g. `Filter.1.Value.1`). */
+  params: Record<string, string>;
+  /** The emulator clock when the answer was made (ms). */
+  at: number;
+  status: number;
+  /** The error code, when the answer was an error. */
+  code?: string;
 }
 
 export interface AwsEmulator {
@@ -108,12 +122,24 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Answers one Query API request: routing, faults, the operation, the envelope. */
-async function handleQuery(state: AwsEmulatorState, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, log?: (line: string) => void): Promise<void> {
+async function handleQuery(
+  state: AwsEmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  requestId: string,
+  observe: Pick<AwsEmulatorOptions, 'log' | 'onCall'>,
+): Promise<void> {
+  const { log, onCall } = observe;
   let service: Service = 'elasticache';
   let action = '(none)';
+  // Older AWS docs send the parameters as a query string; the SDKs POST a form body. Accept both.
+  const form = new URLSearchParams(url.search);
+  const answered = (status: number, code?: string): void => {
+    log?.(`aws-emulator ${service} ${action} ${status}${code ? ` ${code}` : ''}`);
+    onCall?.({ service, action, params: Object.fromEntries(form), at: state.now(), status, ...(code ? { code } : {}) });
+  };
   try {
-    // Older AWS docs send the parameters as a query string; the SDKs POST a form body. Accept both.
-    const form = new URLSearchParams(url.search);
     for (const [key, value] of new URLSearchParams(await readBody(req))) form.set(key, value);
     const raw = new QueryParams(form);
     const version = raw.version;
@@ -128,8 +154,10 @@ async function handleQuery(state: AwsEmulatorState, req: IncomingMessage, res: S
     if (version !== EC2_VERSION && version !== ELASTICACHE_VERSION) {
       throw new AwsApiError('NoSuchVersion', `Version ${version} is not supported; the emulator speaks ElastiCache ${ELASTICACHE_VERSION} and EC2 ${EC2_VERSION}.`);
     }
-    if (state.faults.shouldThrottle()) {
-      throw service === 'ec2' ? new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.') : new AwsApiError('Throttling', 'Rate exceeded');
+    if (state.faults.shouldThrottle(`${service}:${action}`, state.now())) {
+      // Each service's own throttle: EC2 answers 503 RequestLimitExceeded ("Request limit exceeded.", as
+      // reported from real accounts, e.g. jclouds/legacy-jclouds issue 1214), ElastiCache 400 Throttling.
+      throw service === 'ec2' ? new AwsApiError('RequestLimitExceeded', 'Request limit exceeded.', 503) : new AwsApiError('Throttling', 'Rate exceeded');
     }
     const operation = service === 'ec2' ? ec2Operations[action] : elastiCacheOperations[action];
     if (!operation) throw new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
@@ -138,14 +166,14 @@ async function handleQuery(state: AwsEmulatorState, req: IncomingMessage, res: S
 
     const result = operation(state, params);
     send(res, 200, successXml(service, action, result, requestId), requestId);
-    log?.(`aws-emulator ${service} ${action} 200`);
+    answered(200);
   } catch (err) {
     const error =
       err instanceof AwsApiError
         ? err
         : new AwsApiError(service === 'ec2' ? 'InternalError' : 'InternalFailure', `The emulator failed: ${err instanceof Error ? err.message : String(err)}`, 500);
     send(res, error.status, errorXml(service, error, requestId), requestId);
-    log?.(`aws-emulator ${service} ${action} ${error.status} ${error.code}`);
+    answered(error.status, error.code);
   }
 }
 
@@ -172,7 +200,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       return;
     }
     if ((req.method === 'POST' || req.method === 'GET') && url.pathname === '/') {
-      void handleQuery(state, req, res, url, requestId, options.log);
+      void handleQuery(state, req, res, url, requestId, options);
       return;
     }
     send(res, 404, JSON.stringify({ error: 'NotFound', message: 'POST / for the Query APIs, GET /_emulator/state for the state.' }), requestId, 'application/json');

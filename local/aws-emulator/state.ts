@@ -5,14 +5,23 @@
  */
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+import type { DelaySpec } from './delay.js';
+import { delaySampler, EC2_VISIBILITY_SPREAD, validateDelay } from './delay.js';
 import { FaultController } from './faults.js';
 import type { AwsEmulatorSeed, RuleSpec, SeedCacheCluster } from './seed.js';
 
 export interface EmulatorSettings {
-  /** ElastiCache: `authorizing` → `available`, and `revoking` → gone, after this long (AWS: "about a minute"). */
-  propagationDelayMs: number;
-  /** EC2: a new rule shows in DescribeSecurityGroupRules/DescribeSecurityGroups after this long. */
-  ec2PropagationDelayMs: number;
+  /**
+   * ElastiCache: `authorizing` → `available`, and `revoking` → gone, after this long (AWS: "about a minute"):
+   * a fixed time, or drawn per authorization from a spread (delay.ts).
+   */
+  propagationDelayMs: DelaySpec;
+  /**
+   * EC2's eventual consistency: a new rule shows in DescribeSecurityGroupRules/DescribeSecurityGroups, and a
+   * revoked one leaves them, this long after the call (fixed, or drawn per change from a spread). Writes see
+   * the truth at once; only the Describe calls lag, as in AWS.
+   */
+  ec2PropagationDelayMs: DelaySpec;
   /** EC2: inbound rules per security group (AWS default quota 60). */
   rulesPerGroupLimit: number;
   /** ElastiCache: cache security groups per account. */
@@ -21,7 +30,7 @@ export interface EmulatorSettings {
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
   propagationDelayMs: 60_000,
-  ec2PropagationDelayMs: 0,
+  ec2PropagationDelayMs: EC2_VISIBILITY_SPREAD,
   rulesPerGroupLimit: 60,
   cacheSecurityGroupQuota: 50,
 };
@@ -32,7 +41,11 @@ export interface Authorization {
   ec2SecurityGroupName: string;
   ec2SecurityGroupOwnerId: string;
   authorizedAt: number;
+  /** How long this authorization takes to become `available` (drawn when it is made). */
+  delayMs: number;
   revokedAt?: number;
+  /** How long its revocation takes (drawn when it is revoked). */
+  revokeDelayMs?: number;
   /** Made while the neverAvailable fault was on: stays `authorizing`. */
   stuck: boolean;
 }
@@ -66,7 +79,12 @@ export interface RuleRecord extends RuleSpec {
   groupOwnerId: string;
   isEgress: boolean;
   tags: Tag[];
-  createdAt: number;
+  /** When the Describe calls start showing it (the call's time plus its drawn visibility delay). */
+  visibleAt: number;
+  /** When it was revoked: from then on, writes no longer see it… */
+  removedAt?: number;
+  /** …and from this time on, the Describe calls no longer show it either. */
+  goneAt?: number;
 }
 
 export interface CacheClusterRecord extends Required<Omit<SeedCacheCluster, 'replicationGroupId'>> {
@@ -93,7 +111,7 @@ export interface EmulatorSnapshot {
     authorizations: Array<{ ec2SecurityGroupName: string; ec2SecurityGroupOwnerId: string; status: AuthorizationStatus }>;
   }>;
   securityGroups: SecurityGroupRecord[];
-  securityGroupRules: Array<Omit<RuleRecord, 'createdAt' | 'tags'> & { tags: Record<string, string>; visible: boolean }>;
+  securityGroupRules: Array<Omit<RuleRecord, 'visibleAt' | 'removedAt' | 'goneAt' | 'tags'> & { tags: Record<string, string>; visible: boolean; revoked: boolean }>;
   cacheClusters: CacheClusterRecord[];
   replicationGroups: ReplicationGroupRecord[];
   calls: Record<string, number>;
@@ -122,11 +140,15 @@ export class AwsEmulatorState {
   readonly replicationGroups = new Map<string, ReplicationGroupRecord>();
   readonly calls = new Map<string, number>();
   #ruleCounter = 0;
+  // One generator per setting, rebuilt when a test swaps the setting's value while the emulator runs.
+  readonly #samplers = new Map<keyof EmulatorSettings, { spec: DelaySpec; draw: () => number }>();
 
   constructor(seed: AwsEmulatorSeed = {}, options: StateOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.faults = options.faults ?? new FaultController();
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    validateDelay('propagationDelayMs', this.settings.propagationDelayMs);
+    validateDelay('ec2PropagationDelayMs', this.settings.ec2PropagationDelayMs);
     this.ownerId = seed.ownerId ?? DEFAULT_OWNER;
     this.region = seed.region ?? DEFAULT_REGION;
     const now = this.clock.now();
@@ -142,7 +164,9 @@ export class AwsEmulatorState {
           ec2SecurityGroupName: auth.ec2SecurityGroupName,
           ec2SecurityGroupOwnerId: auth.ec2SecurityGroupOwnerId,
           authorizedAt: auth.status === 'authorizing' ? now : Number.NEGATIVE_INFINITY,
+          delayMs: auth.status === 'authorizing' ? this.drawDelay('propagationDelayMs') : 0,
           revokedAt: auth.status === 'revoking' ? now : undefined,
+          revokeDelayMs: auth.status === 'revoking' ? this.drawDelay('propagationDelayMs') : undefined,
           stuck: false,
         })),
       });
@@ -166,7 +190,7 @@ export class AwsEmulatorState {
           toPort: -1,
           cidrIpv4: '0.0.0.0/0',
           tags: [],
-          createdAt: Number.NEGATIVE_INFINITY,
+          visibleAt: Number.NEGATIVE_INFINITY,
         });
       }
     }
@@ -183,7 +207,7 @@ export class AwsEmulatorState {
         cidrIpv4: rule.cidrIpv4,
         description: rule.description,
         tags: Object.entries(rule.tags ?? {}).map(([key, value]) => ({ key, value })),
-        createdAt: Number.NEGATIVE_INFINITY,
+        visibleAt: Number.NEGATIVE_INFINITY,
       });
     }
     for (const cluster of seed.cacheClusters ?? []) {
@@ -212,6 +236,17 @@ export class AwsEmulatorState {
     return this.clock.now();
   }
 
+  /** The next delay for a timing setting: its fixed value, or the next draw from its spread. */
+  drawDelay(setting: 'propagationDelayMs' | 'ec2PropagationDelayMs'): number {
+    const spec = this.settings[setting];
+    let sampler = this.#samplers.get(setting);
+    if (!sampler || sampler.spec !== spec) {
+      sampler = { spec: validateDelay(setting, spec), draw: delaySampler(spec) };
+      this.#samplers.set(setting, sampler);
+    }
+    return sampler.draw();
+  }
+
   recordCall(action: string): void {
     this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
   }
@@ -226,10 +261,9 @@ export class AwsEmulatorState {
   /** The status of an authorization now, or undefined once a revocation has completed. */
   statusOf(auth: Authorization): AuthorizationStatus | undefined {
     const now = this.now();
-    const delay = this.settings.propagationDelayMs;
-    if (auth.revokedAt !== undefined) return now - auth.revokedAt >= delay ? undefined : 'revoking';
+    if (auth.revokedAt !== undefined) return now - auth.revokedAt >= (auth.revokeDelayMs ?? 0) ? undefined : 'revoking';
     if (auth.stuck) return 'authorizing';
-    return now - auth.authorizedAt >= delay ? 'available' : 'authorizing';
+    return now - auth.authorizedAt >= auth.delayMs ? 'available' : 'authorizing';
   }
 
   /** The group's authorizations with their current status, dropping the ones whose revocation finished. */
@@ -256,20 +290,51 @@ export class AwsEmulatorState {
     return record;
   }
 
-  removeRules(ids: ReadonlySet<string>): void {
-    for (let i = this.rules.length - 1; i >= 0; i--) {
-      if (ids.has(this.rules[i]?.ruleId ?? '')) this.rules.splice(i, 1);
-    }
+  /** A new rule, made now: the Describe calls show it once its drawn visibility delay has passed. */
+  createRule(rule: Omit<RuleRecord, 'ruleId' | 'visibleAt'>): RuleRecord {
+    return this.addRule({ ...rule, visibleAt: this.now() + this.drawDelay('ec2PropagationDelayMs') });
   }
 
-  /** Whether DescribeSecurityGroupRules shows the rule yet (EC2 propagation is short but not instant). */
+  /** Revokes rules now; the Describe calls keep showing each until its own drawn delay has passed. */
+  removeRules(ids: ReadonlySet<string>): void {
+    const now = this.now();
+    for (const rule of this.rules) {
+      if (!ids.has(rule.ruleId) || rule.removedAt !== undefined) continue;
+      rule.removedAt = now;
+      rule.goneAt = now + this.drawDelay('ec2PropagationDelayMs');
+    }
+    this.#forgetGoneRules();
+  }
+
+  /** The rules as they are (what writes act on): revoked ones left out, whatever the Describe calls still show. */
+  liveRules(): RuleRecord[] {
+    this.#forgetGoneRules();
+    return this.rules.filter((rule) => rule.removedAt === undefined);
+  }
+
+  /** The rules as the Describe calls show them now (EC2 is eventually consistent). */
+  visibleRules(): RuleRecord[] {
+    this.#forgetGoneRules();
+    return this.rules.filter((rule) => this.isVisible(rule));
+  }
+
   isVisible(rule: RuleRecord): boolean {
-    return this.now() - rule.createdAt >= this.settings.ec2PropagationDelayMs;
+    const now = this.now();
+    return now >= rule.visibleAt && (rule.goneAt === undefined || now < rule.goneAt);
+  }
+
+  #forgetGoneRules(): void {
+    const now = this.now();
+    for (let i = this.rules.length - 1; i >= 0; i--) {
+      const goneAt = this.rules[i]?.goneAt;
+      if (goneAt !== undefined && now >= goneAt) this.rules.splice(i, 1);
+    }
   }
 
   // Inspection ----------------------------------------------------------------------------------------
 
   snapshot(): EmulatorSnapshot {
+    this.#forgetGoneRules();
     return {
       now: new Date(this.now()).toISOString(),
       ownerId: this.ownerId,
@@ -287,8 +352,8 @@ export class AwsEmulatorState {
       })),
       securityGroups: [...this.securityGroups.values()].map((group) => ({ ...group })),
       securityGroupRules: this.rules.map((rule) => {
-        const { createdAt: _createdAt, tags, ...rest } = rule;
-        return { ...rest, tags: Object.fromEntries(tags.map((tag) => [tag.key, tag.value])), visible: this.isVisible(rule) };
+        const { visibleAt: _visibleAt, removedAt, goneAt: _goneAt, tags, ...rest } = rule;
+        return { ...rest, tags: Object.fromEntries(tags.map((tag) => [tag.key, tag.value])), visible: this.isVisible(rule), revoked: removedAt !== undefined };
       }),
       cacheClusters: [...this.cacheClusters.values()].map((cluster) => structuredClone(cluster)),
       replicationGroups: [...this.replicationGroups.values()].map((group) => structuredClone(group)),

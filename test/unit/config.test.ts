@@ -84,10 +84,10 @@ describe('grantConfig', () => {
   it('defaults', () => {
     expect(grantConfig.parse({})).toEqual({
       managedGroups: {},
-      firstCheckSeconds: 45,
-      pollIntervalMs: 3000,
-      pollWindowMs: 21000,
-      recheckSeconds: 10,
+      firstCheckSeconds: 40,
+      pollIntervalMs: 2000,
+      pollWindowMs: 45000,
+      recheckSeconds: 20,
       verifyTimeoutSeconds: 300,
     });
   });
@@ -113,6 +113,12 @@ describe('grantConfig', () => {
 
   it.each(['0', '-1', '1.5', 'ten', '1e3', '0x10'])('a number setting of %p is refused, naming the variable', (value) => {
     expect(refusal(grantConfig.parse, { GRANT_POLL_INTERVAL_MS: value })).toBe(`Environment variable GRANT_POLL_INTERVAL_MS must be a positive whole number, got "${value}"`);
+  });
+
+  it('GRANT_FIRST_CHECK_SECONDS may be 0 (look right after the grant), never negative or fractional', () => {
+    expect(grantConfig.parse({ GRANT_FIRST_CHECK_SECONDS: '0' }).firstCheckSeconds).toBe(0);
+    expect(refusal(grantConfig.parse, { GRANT_FIRST_CHECK_SECONDS: '-1' })).toBe('Environment variable GRANT_FIRST_CHECK_SECONDS must be a whole number (0 or more), got "-1"');
+    expect(refusal(grantConfig.parse, { GRANT_FIRST_CHECK_SECONDS: '1.5' })).toMatch(/GRANT_FIRST_CHECK_SECONDS must be a whole number/);
   });
 
   it.each(['{orders-cache: sg-1}', '{"a":', 'sg-0cac4e9a7e0000001'])('MANAGED_SECURITY_GROUPS %p is not JSON', (value) => {

@@ -1,17 +1,19 @@
 /**
  * The EC2 half of the emulator, driven by the real @aws-sdk/client-ec2: security group rules created,
- * described (filters, ids, paging), revoked two ways, and every error code the VPC driver maps.
+ * described (filters, ids, paging), re-described, revoked two ways, every error code the VPC driver
+ * maps, and EC2's eventual consistency (a new or revoked rule shows late in the Describe calls).
  */
-import type { EC2Client, IpPermission } from '@aws-sdk/client-ec2';
+import type { EC2Client, IpPermission, UpdateSecurityGroupRuleDescriptionsIngressCommandInput } from '@aws-sdk/client-ec2';
 import {
   AuthorizeSecurityGroupIngressCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   paginateDescribeSecurityGroupRules,
   RevokeSecurityGroupIngressCommand,
+  UpdateSecurityGroupRuleDescriptionsIngressCommand,
 } from '@aws-sdk/client-ec2';
 import type { AwsEmulator } from '../../../local/aws-emulator/index.js';
-import { emulatorClients, ManualClock, startAwsEmulator } from '../../../local/aws-emulator/index.js';
+import { EC2_VISIBILITY_SPREAD, emulatorClients, ManualClock, startAwsEmulator } from '../../../local/aws-emulator/index.js';
 
 const OWNER = '987654321021';
 const MANAGED = 'sg-0cac4e9a7e0000001';
@@ -35,7 +37,7 @@ let ec2: EC2Client;
 const clock = new ManualClock();
 
 beforeAll(async () => {
-  emu = await startAwsEmulator({ seed, clock });
+  emu = await startAwsEmulator({ seed, clock, ec2PropagationDelayMs: 0 });
   ec2 = emulatorClients(emu, { maxAttempts: 1 }).ec2;
 });
 
@@ -148,7 +150,7 @@ describe('AuthorizeSecurityGroupIngress', () => {
 
 describe('RulesPerSecurityGroupLimitExceeded', () => {
   test('the configured inbound limit is enforced and nothing is half-created', async () => {
-    const limited = await startAwsEmulator({ seed, rulesPerGroupLimit: 2 });
+    const limited = await startAwsEmulator({ seed, rulesPerGroupLimit: 2, ec2PropagationDelayMs: 0 });
     const { ec2: client } = emulatorClients(limited, { maxAttempts: 1 });
     try {
       await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: MANAGED, IpPermissions: [fromGroup(APP, 1), fromGroup(APP, 2)] }));
@@ -199,7 +201,7 @@ describe('DescribeSecurityGroupRules', () => {
   });
 
   test('MaxResults / NextToken pages through every rule once (SDK paginator)', async () => {
-    const many = await startAwsEmulator({ seed });
+    const many = await startAwsEmulator({ seed, ec2PropagationDelayMs: 0 });
     const { ec2: client } = emulatorClients(many, { maxAttempts: 1 });
     try {
       await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: MANAGED, IpPermissions: Array.from({ length: 12 }, (_, i) => fromGroup(APP, 8000 + i)) }));
@@ -277,5 +279,152 @@ describe('RevokeSecurityGroupIngress', () => {
       name: 'InvalidSecurityGroupRuleId.NotFound',
     });
     expect(emu.inspect().securityGroupRules.map((rule) => rule.ruleId)).toContain(ruleId);
+  });
+});
+
+describe('DescribeSecurityGroupRules filters', () => {
+  test('security-group-rule-id and group-id filters select exactly the named rules; an unknown filter is refused', async () => {
+    const a = await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: SPARE, IpPermissions: [fromGroup(APP, 7001)] }));
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: SPARE, IpPermissions: [fromGroup(APP, 7002)] }));
+    const id = a.SecurityGroupRules?.[0]?.SecurityGroupRuleId ?? '';
+    const byId = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'security-group-rule-id', Values: [id] }] }));
+    expect(byId.SecurityGroupRules?.map((rule) => rule.SecurityGroupRuleId)).toEqual([id]);
+    const both = await ec2.send(
+      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [SPARE] }, { Name: 'security-group-rule-id', Values: [id, 'sgr-0000000000000ffff'] }] }),
+    );
+    expect(both.SecurityGroupRules?.map((rule) => rule.FromPort)).toEqual([7001]);
+    // A filter that matches nothing is an empty answer, not an error (unlike SecurityGroupRuleIds).
+    const none = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'security-group-rule-id', Values: ['sgr-0000000000000ffff'] }] }));
+    expect(none.SecurityGroupRules).toEqual([]);
+  });
+});
+
+describe('UpdateSecurityGroupRuleDescriptionsIngress', () => {
+  async function ruleOn(groupId: string, port: number, description?: string): Promise<string> {
+    const out = await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: [fromGroup(OTHER_APP, port, description ? { Description: description } : {})] }));
+    return out.SecurityGroupRules?.[0]?.SecurityGroupRuleId ?? '';
+  }
+
+  async function descriptionOf(ruleId: string): Promise<string | undefined> {
+    const out = await ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [ruleId] }));
+    return out.SecurityGroupRules?.[0]?.Description;
+  }
+
+  test('by rule id: replaces the description, answers Return true, and leaves other rules alone', async () => {
+    const first = await ruleOn(SPARE, 7101, 'cachegate r-7 alice until revoked');
+    const second = await ruleOn(SPARE, 7102, 'untouched');
+    const out = await ec2.send(
+      new UpdateSecurityGroupRuleDescriptionsIngressCommand({
+        GroupId: SPARE,
+        SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: first, Description: 'cachegate r-7 alice until 2026-11-29T12:00:00Z' }],
+      }),
+    );
+    expect(out.Return).toBe(true);
+    expect(await descriptionOf(first)).toBe('cachegate r-7 alice until 2026-11-29T12:00:00Z');
+    expect(await descriptionOf(second)).toBe('untouched');
+  });
+
+  test('by IpPermissions: the source’s Description is the new text; without one the description is removed', async () => {
+    const ruleId = await ruleOn(SPARE, 7103, 'old');
+    await ec2.send(new UpdateSecurityGroupRuleDescriptionsIngressCommand({ GroupId: SPARE, IpPermissions: [fromGroup(OTHER_APP, 7103, { Description: 'new' })] }));
+    expect(await descriptionOf(ruleId)).toBe('new');
+    await ec2.send(new UpdateSecurityGroupRuleDescriptionsIngressCommand({ GroupId: SPARE, SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId }] }));
+    expect(await descriptionOf(ruleId)).toBeUndefined();
+  });
+
+  test('errors: unknown rule id or permission, rule of another group, both forms, neither, bad text; nothing changes', async () => {
+    const ruleId = await ruleOn(SPARE, 7104, 'keep');
+    const send = (input: UpdateSecurityGroupRuleDescriptionsIngressCommandInput) => ec2.send(new UpdateSecurityGroupRuleDescriptionsIngressCommand(input));
+    await expect(send({ GroupId: SPARE, SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: 'x' }, { SecurityGroupRuleId: 'sgr-0000000000000ffff', Description: 'x' }] })).rejects.toMatchObject({
+      name: 'InvalidSecurityGroupRuleId.NotFound',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(send({ GroupId: MANAGED, SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: 'x' }] })).rejects.toMatchObject({ name: 'InvalidSecurityGroupRuleId.NotFound' });
+    await expect(send({ GroupId: SPARE, SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: 'rule-1', Description: 'x' }] })).rejects.toMatchObject({ name: 'InvalidSecurityGroupRuleId.Malformed' });
+    await expect(send({ GroupId: SPARE, IpPermissions: [fromGroup(OTHER_APP, 7199, { Description: 'x' })] })).rejects.toMatchObject({ name: 'InvalidPermission.NotFound' });
+    await expect(
+      send({ GroupId: SPARE, IpPermissions: [fromGroup(OTHER_APP, 7104)], SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: 'x' }] }),
+    ).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
+    await expect(send({ GroupId: SPARE })).rejects.toMatchObject({ name: 'MissingParameter' });
+    await expect(send({ GroupId: SPARE, SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: 'no <tags>' }] })).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(send({ GroupId: 'sg-0000000000000dead', SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: 'x' }] })).rejects.toMatchObject({ name: 'InvalidGroup.NotFound' });
+    expect(await descriptionOf(ruleId)).toBe('keep');
+  });
+});
+
+describe('eventual consistency (EC2_VISIBILITY_SPREAD unless set)', () => {
+  test('by default the visibility delay is drawn from the spread: 0–2 s, a tail to 10 s', async () => {
+    const spread = await startAwsEmulator({ seed, clock: new ManualClock() });
+    try {
+      expect(spread.inspect().settings.ec2PropagationDelayMs).toEqual(EC2_VISIBILITY_SPREAD);
+      const delays = Array.from({ length: 2000 }, () => spread.state.drawDelay('ec2PropagationDelayMs'));
+      expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(10_000);
+      const slow = delays.filter((ms) => ms > 2_000).length / delays.length;
+      expect(slow).toBeGreaterThan(0.01);
+      expect(slow).toBeLessThan(0.03);
+    } finally {
+      await spread.close();
+    }
+  });
+
+  test('right after a create the rule id is NotFound and filters miss it; a revoked rule shows until its own delay has passed', async () => {
+    const lagClock = new ManualClock();
+    const lagging = await startAwsEmulator({ seed, clock: lagClock, ec2PropagationDelayMs: 1_500 });
+    const { ec2: client } = emulatorClients(lagging, { maxAttempts: 1 });
+    try {
+      const created = await client.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: MANAGED, IpPermissions: [fromGroup(APP)], TagSpecifications: tagged('r-lag') }));
+      const ruleId = created.SecurityGroupRules?.[0]?.SecurityGroupRuleId ?? '';
+      await expect(client.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [ruleId] }))).rejects.toMatchObject({ name: 'InvalidSecurityGroupRuleId.NotFound' });
+      const byTag = new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'tag:cachegate-request', Values: ['r-lag'] }] });
+      expect((await client.send(byTag)).SecurityGroupRules).toEqual([]);
+      // Writes see the truth at once: the rule can be re-described and revoked before it shows.
+      await client.send(new UpdateSecurityGroupRuleDescriptionsIngressCommand({ GroupId: MANAGED, SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: 'early' }] }));
+      lagClock.advance(1_500);
+      expect((await client.send(byTag)).SecurityGroupRules?.map((rule) => rule.Description)).toEqual(['early']);
+
+      await client.send(new RevokeSecurityGroupIngressCommand({ GroupId: MANAGED, SecurityGroupRuleIds: [ruleId] }));
+      expect((await client.send(byTag)).SecurityGroupRules).toHaveLength(1);
+      expect(lagging.inspect().securityGroupRules.find((rule) => rule.ruleId === ruleId)).toMatchObject({ visible: true, revoked: true });
+      // …but it is gone for writes: revoking again is NotFound, and the same rule can be granted anew.
+      await expect(client.send(new RevokeSecurityGroupIngressCommand({ GroupId: MANAGED, SecurityGroupRuleIds: [ruleId] }))).rejects.toMatchObject({ name: 'InvalidSecurityGroupRuleId.NotFound' });
+      lagClock.advance(1_499);
+      expect((await client.send(byTag)).SecurityGroupRules).toHaveLength(1);
+      lagClock.advance(1);
+      expect((await client.send(byTag)).SecurityGroupRules).toEqual([]);
+      expect(lagging.inspect().securityGroupRules.some((rule) => rule.ruleId === ruleId)).toBe(false);
+    } finally {
+      client.destroy();
+      await lagging.close();
+    }
+  });
+
+  test('a seeded spread draws the same delays in the same order, so a run can be replayed', async () => {
+    const spec = { minMs: 0, maxMs: 2_000, tail: { fraction: 0.5, maxMs: 10_000 }, seed: 7 };
+    const draw = async (): Promise<number[]> => {
+      const emulator = await startAwsEmulator({ seed, clock: new ManualClock(), ec2PropagationDelayMs: spec });
+      try {
+        return Array.from({ length: 20 }, () => emulator.state.drawDelay('ec2PropagationDelayMs'));
+      } finally {
+        await emulator.close();
+      }
+    };
+    const [first, second] = [await draw(), await draw()];
+    expect(first).toEqual(second);
+    expect(new Set(first).size).toBe(20);
+    await expect(startAwsEmulator({ ec2PropagationDelayMs: { minMs: 5, maxMs: 1 } })).rejects.toThrow(RangeError);
+  });
+
+  test('stratified draws (benches): each run of `strata` changes has the spread’s exact shape', async () => {
+    const emulator = await startAwsEmulator({ seed, clock: new ManualClock(), ec2PropagationDelayMs: { ...EC2_VISIBILITY_SPREAD, strata: 50 } });
+    try {
+      const delays = Array.from({ length: 50 }, () => emulator.state.drawDelay('ec2PropagationDelayMs'));
+      // 2% of 50: exactly one slow change; and one draw in each fiftieth of the spread.
+      expect(delays.filter((ms) => ms > 2_000)).toHaveLength(1);
+      const slices = delays.map((ms) => (ms <= 2_000 ? Math.floor((ms / 2_000) * 49) : 49)).sort((a, b) => a - b);
+      expect(slices).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    } finally {
+      await emulator.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import {
   RevokeCacheSecurityGroupIngressCommand,
 } from '@aws-sdk/client-elasticache';
 import { DescribeSecurityGroupRulesCommand } from '@aws-sdk/client-ec2';
-import type { AwsEmulator } from '../../../local/aws-emulator/index.js';
+import type { AwsEmulator, EmulatorCall } from '../../../local/aws-emulator/index.js';
 import { DEMO_SEED_PATH, emulatorClients, ManualClock, ScaledClock, startAwsEmulator } from '../../../local/aws-emulator/index.js';
 
 const OWNER = '987654321021';
@@ -156,7 +156,7 @@ describe('faults', () => {
       emu.faults.set({ throttlingRate: 1 });
       await expect(ec2.send(new DescribeSecurityGroupRulesCommand({}))).rejects.toMatchObject({
         name: 'RequestLimitExceeded',
-        $metadata: { httpStatusCode: 400, attempts: 2 },
+        $metadata: { httpStatusCode: 503, attempts: 2 },
       });
       emu.faults.set({ throttlingRate: 0.5 });
       const out = await ec2.send(new DescribeSecurityGroupRulesCommand({}));
@@ -216,6 +216,71 @@ describe('faults', () => {
     const started = performance.now();
     await client.send(new DescribeCacheSecurityGroupsCommand({ CacheSecurityGroupName: 'default' }));
     expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+  });
+
+  test('requestRate throttles each action like AWS’s token buckets, in each service’s shape, refilled on the emulator clock', async () => {
+    const bucketClock = new ManualClock();
+    const limited = await startAwsEmulator({ seed: DEMO_SEED_PATH, clock: bucketClock, faults: { requestRate: { capacity: 2, refillPerSecond: 1 } } });
+    const { elasticache, ec2 } = emulatorClients(limited, { maxAttempts: 1 });
+    try {
+      const describeCache = () => elasticache.send(new DescribeCacheSecurityGroupsCommand({ CacheSecurityGroupName: 'default' }));
+      const describeRules = () => ec2.send(new DescribeSecurityGroupRulesCommand({}));
+      await describeCache();
+      await describeCache();
+      await expect(describeCache()).rejects.toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+      // Each action has its own bucket; EC2 answers with its own code.
+      await describeRules();
+      await describeRules();
+      await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } });
+      bucketClock.advance(999);
+      await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+      bucketClock.advance(1);
+      await describeRules();
+      await expect(describeRules()).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+      // The SDK retries throttling (three attempts here, no refill between them) and then reports it.
+      const { ec2: retrying } = emulatorClients(limited, { maxAttempts: 3 });
+      try {
+        bucketClock.advance(1_000);
+        await describeRules();
+        await expect(retrying.send(new DescribeSecurityGroupRulesCommand({}))).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { attempts: 3 } });
+      } finally {
+        retrying.destroy();
+      }
+      expect(() => limited.faults.set({ requestRate: { capacity: 0, refillPerSecond: 1 } })).toThrow(RangeError);
+      limited.faults.set({ requestRate: undefined });
+      await describeRules();
+    } finally {
+      elasticache.destroy();
+      ec2.destroy();
+      await limited.close();
+    }
+  });
+
+  test('onCall reports each answer: service, action, parameters as sent, emulator time, status and error code', async () => {
+    const callClock = new ManualClock(Date.UTC(2026, 10, 29, 1, 0, 0));
+    const calls: EmulatorCall[] = [];
+    const observed = await startAwsEmulator({ seed: DEMO_SEED_PATH, clock: callClock, onCall: (call) => calls.push(call) });
+    const { elasticache, ec2 } = emulatorClients(observed, { maxAttempts: 1 });
+    try {
+      await elasticache.send(new DescribeCacheSecurityGroupsCommand({ CacheSecurityGroupName: 'default' }));
+      callClock.advance(1_000);
+      await expect(ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: ['sgr-0000000000000ffff'] }))).rejects.toMatchObject({ name: 'InvalidSecurityGroupRuleId.NotFound' });
+      expect(calls).toEqual([
+        { service: 'elasticache', action: 'DescribeCacheSecurityGroups', params: expect.objectContaining({ CacheSecurityGroupName: 'default' }), at: Date.UTC(2026, 10, 29, 1, 0, 0), status: 200 },
+        {
+          service: 'ec2',
+          action: 'DescribeSecurityGroupRules',
+          params: expect.objectContaining({ 'SecurityGroupRuleId.1': 'sgr-0000000000000ffff' }),
+          at: Date.UTC(2026, 10, 29, 1, 0, 1),
+          status: 400,
+          code: 'InvalidSecurityGroupRuleId.NotFound',
+        },
+      ]);
+    } finally {
+      elasticache.destroy();
+      ec2.destroy();
+      await observed.close();
+    }
   });
 
   test('faults can be set at start and are reported in the snapshot', async () => {

@@ -39,7 +39,7 @@ let ec2: EC2Client;
 let driver: GrantDriver;
 
 beforeAll(async () => {
-  emu = await startAwsEmulator({ seed, clock });
+  emu = await startAwsEmulator({ seed, clock, ec2PropagationDelayMs: 0 });
   ({ elasticache, ec2 } = emulatorClients(emu, { maxAttempts: 2 }));
   driver = createVpcGrantDriver({ elasticache, ec2, managedGroups: { ...managedGroups, 'ghost-group': 'sg-0000000000000dead' } });
 });
@@ -220,7 +220,7 @@ describe('authorize, status, revoke', () => {
 
 describe('limits, propagation and failures', () => {
   test('a full security group is LimitExceeded', async () => {
-    const full = await startAwsEmulator({ seed: DEMO_SEED_PATH, rulesPerGroupLimit: 1 });
+    const full = await startAwsEmulator({ seed: DEMO_SEED_PATH, rulesPerGroupLimit: 1, ec2PropagationDelayMs: 0 });
     const clients = emulatorClients(full, { maxAttempts: 1 });
     const limited = createVpcGrantDriver({ ...clients, managedGroups });
     try {

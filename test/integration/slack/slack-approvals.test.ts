@@ -21,10 +21,10 @@ let groupCounter = 0;
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0 },
-    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 },
+    waitOverridesMs: { 'Wait before next check': 0 },
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
-    grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
+    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
     slack: { mode: 'app', directMessages: true, users: { [DAVE]: 'dave@example.com', U0IMPOSTOR: 'bob@example.com', [ALICE]: 'alice@example.com' } },
     policy: {
       default: { approvers: [bob, carol], approvalsRequired: 1 },

@@ -13,10 +13,10 @@ let elasticache: ElastiCacheClient;
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0 },
-    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 },
+    waitOverridesMs: { 'Wait before next check': 0 },
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
-    grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
+    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
     slack: { mode: 'webhook' },
     policy: { default: { approvers: [{ email: 'bob@example.com', slackUserId: 'U0BOB00001' }, 'carol@example.com'], approvalsRequired: 1 } },
   });

@@ -67,7 +67,7 @@ async function submitted(body: Record<string, unknown>): Promise<RequestBody> {
 
 beforeAll(async () => {
   // orders-cache has a managed group; sessions-mc is left unmapped on purpose.
-  stack = await startLocalStack({ emulator: { propagationDelayMs: 0 }, managedSecurityGroups: { 'orders-cache': 'sg-0cac4e9a7e0000001' } });
+  stack = await startLocalStack({ emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 }, managedSecurityGroups: { 'orders-cache': 'sg-0cac4e9a7e0000001' } });
   strangerToken = await stack.authorizer.issue('mallory@example.com');
 });
 

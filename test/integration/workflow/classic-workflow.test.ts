@@ -12,10 +12,10 @@ let elasticache: ElastiCacheClient;
 let groupCounter = 0;
 
 const FAST = {
-  emulator: { propagationDelayMs: 0 },
-  waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
+  emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 },
+  waitOverridesMs: { 'Wait before next check': 0 },
   retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
-  grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
+  grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
   policy: {
     default: { approvers: ['bob@example.com', 'carol@example.com'], approvalsRequired: 1 },
     targets: {

@@ -21,9 +21,9 @@ interface Reply {
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0 },
-    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
-    grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 5 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 },
+    waitOverridesMs: { 'Wait before next check': 0 },
+    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 5 },
     policy: {
       default: { approvers: ['bob@example.com', 'carol@example.com'], approvalsRequired: 1 },
       targets: { 'race-quorum-2': { approvers: ['bob@example.com', 'carol@example.com'], approvalsRequired: 2 } },

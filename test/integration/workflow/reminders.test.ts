@@ -15,9 +15,9 @@ const SECOND = 1 / 60;
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0 },
-    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
-    grant: { pollIntervalMs: 10, pollWindowMs: 100 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 },
+    waitOverridesMs: { 'Wait before next check': 0 },
+    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100 },
     onStateChange: (change) => {
       if (change.kind === 'entered') onEntered(change.state, change.execution.name);
     },

@@ -41,10 +41,10 @@ const LONG = { approvers: ['bob@example.com', 'carol@example.com'], defaultDurat
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0, seed: seed as never },
-    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
+    waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
-    grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
+    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
     // orders-cache (VPC) and classic groups named short-*: 3 s of access, warned 1.8 s before the end.
     policy: {
       default: LONG,

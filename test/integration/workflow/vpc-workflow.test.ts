@@ -26,10 +26,12 @@ interface Rule {
   referencedGroupId?: string;
   description?: string;
   tags: Record<string, string>;
+  revoked: boolean;
 }
 
+/** The rules as they are (a revoked rule may still show in EC2's Describe calls for a moment). */
 function rules(): Rule[] {
-  return (stack.emulator.inspect() as unknown as { securityGroupRules: Rule[] }).securityGroupRules;
+  return (stack.emulator.inspect() as unknown as { securityGroupRules: Rule[] }).securityGroupRules.filter((rule) => !rule.revoked);
 }
 
 async function requestAccess(body: Record<string, unknown> = {}) {
@@ -49,10 +51,11 @@ async function approve(id: string): Promise<void> {
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0, seed: seed as never },
-    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
+    waitOverridesMs: { 'Wait before next check': 0 },
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
-    grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
+    // VPC looks follow the deployed schedule (0, 1, 3 s…), inside one invocation.
+    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 5000, verifyTimeoutSeconds: 1 },
   });
   ec2 = new EC2Client({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 });
@@ -81,6 +84,18 @@ describe('VPC workflow', () => {
     expect(rule?.tags['cachegate-request']).toBe(id);
     expect(rule?.description).toContain(id);
     expect(rule?.description).toContain('alice@example.com');
+  });
+
+  it('looks right after the grant; a rule EC2 shows late is found on the backoff, in the same invocation, with no Wait state', async () => {
+    stack.emulator.state.settings.ec2PropagationDelayMs = 400;
+    const { id } = await requestAccess();
+    await approve(id);
+    const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED']);
+    expect(done.status).toBe('ACTIVE');
+    // Looks at 0 s (not visible yet) and at 1 s (visible).
+    expect(done.grantStatusChecks).toBe(2);
+    const states = stack.stepFunctions.execution(id)?.statesEntered ?? [];
+    expect(states.slice(states.indexOf('Grant ingress'), states.indexOf('Notify granted') + 1)).toEqual(['Grant ingress', 'Check grant status', 'Grant active?', 'Notify granted']);
   });
 
   it('an equal rule made outside cachegate between submission and grant: FAILED with that reason, the rule left alone', async () => {
