@@ -88,6 +88,8 @@ export interface AccessRequestRecord {
   /** Who ended it: a person's email, or "cachegate". */
   endedBy?: string;
   endedAt?: string;
+  /** When the revoke call was made (the revoke check's schedule counts from it). */
+  revokeStartedAt?: string;
   extensions: ExtensionRound[];
   /** How many times the grant's status was looked at (for the operator and the benchmark). */
   grantChecks?: number;

@@ -4,7 +4,6 @@
  * deadline. Deadlines come from the request (set from the policy at submission), so the task's
  * TimeoutSecondsPath always ends the wait exactly at the next reminder, escalation or expiry.
  */
-import { grantConfig } from '../config.js';
 import { currentApprovers, nextApprovalStep, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
@@ -19,8 +18,6 @@ export interface ApprovalTiming {
   expired: boolean;
   /** How long the next "Wait for approval" may wait (its TimeoutSecondsPath). */
   waitSeconds: number;
-  /** How long "Wait for propagation" waits after the grant call. */
-  firstCheckSeconds: number;
 }
 
 async function load(requestId: string): Promise<AccessRequestRecord> {
@@ -34,7 +31,6 @@ function timing(request: AccessRequestRecord, now: Date): ApprovalTiming {
   return {
     expired: step.kind === 'expire',
     waitSeconds: step.kind === 'expire' ? 1 : step.waitSeconds,
-    firstCheckSeconds: grantConfig().firstCheckSeconds,
   };
 }
 
@@ -76,7 +72,7 @@ export async function beginApprovalWait(input: { requestId: string; taskToken: s
 }
 
 /** Decided (or cancelled) in the gap: back to the wait, whose re-entry resumes at once. */
-const backToWait = (): ApprovalTiming => ({ expired: false, waitSeconds: 60, firstCheckSeconds: grantConfig().firstCheckSeconds });
+const backToWait = (): ApprovalTiming => ({ expired: false, waitSeconds: 60 });
 
 export async function remindOrExpire(input: { requestId: string; now: Date }): Promise<ApprovalTiming> {
   const { requestId, now } = input;

@@ -38,7 +38,7 @@ function grantRequest(request: AccessRequestRecord, record?: GrantRecord): Grant
  * Joins the request to its grant record: the first holder creates the record (and then the grant), a
  * later one shares what is there. Conditional on the record's version; a lost race is read again.
  */
-async function joinGrant(request: AccessRequestRecord, now: Date): Promise<{ record: GrantRecord; first: boolean }> {
+async function joinGrant(request: AccessRequestRecord, now: Date): Promise<{ record: GrantRecord; first: boolean; retried?: boolean }> {
   const key = targetKey(request.target);
   for (let attempt = 0; attempt < 8; attempt++) {
     const record = await requestStore.grantRecord(key);
@@ -47,7 +47,7 @@ async function joinGrant(request: AccessRequestRecord, now: Date): Promise<{ rec
       if (await requestStore.putGrantRecord(fresh, 0, now)) return { record: { ...fresh, version: 1, updatedAt: now.toISOString() }, first: true };
       continue;
     }
-    if (record.holders.includes(request.id)) return { record, first: record.createdBy === request.id && record.state === 'granting' };
+    if (record.holders.includes(request.id)) return { record, first: record.createdBy === request.id && record.state === 'granting', retried: true };
     if (record.state === 'revoking') throw new GrantBusy(`The grant is being revoked for its last holder; this request grants it again once that is done`);
     const joined = { ...record, holders: [...record.holders, request.id] };
     if (await requestStore.putGrantRecord(joined, record.version, now)) return { record: { ...joined, version: record.version + 1 }, first: false };
@@ -83,7 +83,7 @@ export async function grantIngress(requestId: string, now: Date): Promise<{ crea
     if (!authorizing) throw new Error(`Request ${requestId} changed while its grant was starting`);
     request = authorizing;
   }
-  const { record, first } = await joinGrant(request, now);
+  const { record, first, retried } = await joinGrant(request, now);
   if (!first) {
     // Shared: the grant is cachegate's already (another request created it); verify it like a fresh one.
     await requestStore.update(requestId, {
@@ -97,6 +97,9 @@ export async function grantIngress(requestId: string, now: Date): Promise<{ crea
   try {
     receipt = await grantDriverFor(request.target).authorize(grantRequest(request));
   } catch (error) {
+    // A retried task can meet the rule its own first attempt created before EC2's eventually consistent
+    // describe shows it (the driver looks for it by tag): look again shortly, still holding the record.
+    if (error instanceof AlreadyAuthorized && retried) throw new GrantBusy(`${error.message}; it may be this request's own earlier attempt, not visible yet`);
     // The grant call failed: this request no longer holds the record it created.
     await updateGrantRecord(record.key, (r) => (r.holders.includes(requestId) ? { ...r, holders: r.holders.filter((h) => h !== requestId) } : undefined), new Date());
     const emptied = await requestStore.grantRecord(record.key);
@@ -219,7 +222,11 @@ async function revokeInAws(request: AccessRequestRecord, record: GrantRecord, no
     await grantDriverFor(request.target).revoke(grantRequest(request, record), { created: true, ...(record.ruleId ? { ruleId: record.ruleId } : {}) });
   } catch (error) {
     if (error instanceof NotAuthorized || error instanceof GroupNotFound) {
-      await requestStore.update(request.id, { history: [{ at: now.toISOString(), event: 'grant already gone', actor: 'cachegate', detail: (error as Error).message }], now });
+      await requestStore.update(request.id, {
+        set: { revokeStartedAt: now.toISOString() },
+        history: [{ at: now.toISOString(), event: 'grant already gone', actor: 'cachegate', detail: (error as Error).message }],
+        now,
+      });
       return;
     }
     await requestStore.update(request.id, {
@@ -228,13 +235,17 @@ async function revokeInAws(request: AccessRequestRecord, record: GrantRecord, no
     });
     throw error;
   }
-  await requestStore.update(request.id, { history: [{ at: now.toISOString(), event: 'grant revoked', actor: 'cachegate', detail: record.ruleId ?? describeTarget(request.target) }], now });
+  await requestStore.update(request.id, {
+    set: { revokeStartedAt: now.toISOString() },
+    history: [{ at: now.toISOString(), event: 'grant revoked', actor: 'cachegate', detail: record.ruleId ?? describeTarget(request.target) }],
+    now,
+  });
   logger.info('grant revoked', { requestId: request.id, ruleId: record.ruleId });
 }
 
-/** VPC revokes are seen within seconds; classic ones take about a minute, as grants do. */
+/** The first look after a revoke: its driver's schedule (VPC right away, classic on AWS's minute). */
 function revokeCheckSeconds(request: AccessRequestRecord): number {
-  return request.target.mode === 'vpc' ? 1 : grantConfig().firstCheckSeconds;
+  return checkSchedule(request.target.mode, grantConfig()).firstCheckSeconds;
 }
 
 export interface RevokeCheck {
@@ -243,16 +254,21 @@ export interface RevokeCheck {
   nextCheckSeconds: number;
 }
 
-/** "Check revoke": is the grant gone from AWS? Then the grant record goes too. */
+/**
+ * "Check revoke": is the grant gone from AWS? Then the grant record goes too. Looks follow the driver's
+ * schedule counted from the revoke call, as the grant's do; only a look at the time-out gives up.
+ */
 export async function checkRevoked(requestId: string, now: Date): Promise<RevokeCheck> {
   const request = await load(requestId);
+  const config = grantConfig();
   const key = targetKey(request.target);
   const record = await requestStore.grantRecord(key);
   const state = await grantDriverFor(request.target).status(grantRequest(request, record));
   const gone = state === 'absent';
-  const startedAt = Date.parse(record?.updatedAt ?? request.updatedAt);
-  const gaveUp = !gone && (now.getTime() - startedAt) / 1000 >= grantConfig().verifyTimeoutSeconds;
+  const elapsed = (now.getTime() - Date.parse(request.revokeStartedAt ?? record?.updatedAt ?? request.updatedAt)) / 1000;
+  const gaveUp = !gone && elapsed >= config.verifyTimeoutSeconds;
   if (gone && record && record.state === 'revoking' && record.holders.length === 0) await requestStore.deleteGrantRecord(key, record.version);
   await requestStore.update(requestId, { history: [{ at: now.toISOString(), event: gone ? 'grant gone' : `grant ${state}`, actor: 'cachegate' }], now });
-  return { gone, gaveUp, nextCheckSeconds: grantConfig().recheckSeconds };
+  const next = nextCheckAt(checkSchedule(request.target.mode, config), elapsed, config.verifyTimeoutSeconds);
+  return { gone, gaveUp, nextCheckSeconds: Math.max(0, Math.ceil(next - elapsed)) };
 }
