@@ -243,6 +243,54 @@ export const requestStore = {
     await documents.send(new PutCommand({ TableName: tableName(), Item: { pk: `REQ#${id}`, sk: `DELIVERED#${key}`, at: at.toISOString(), ttl } }));
   },
 
+  /**
+   * Sets one entry of a map attribute of the request (Slack refs and attempts, functions/domain/
+   * slack-delivery.ts), creating the map on first use. `onlyIfAbsent`: an entry already there is kept (the
+   * first attempt's time). DynamoDB cannot create a map and set an entry in it in one expression, hence
+   * the two conditional writes. Returns false when `onlyIfAbsent` kept an existing entry.
+   */
+  async setMapEntry(id: string, attribute: 'slackDirectMessages' | 'slackAttempts', key: string, value: unknown, { onlyIfAbsent = false } = {}): Promise<boolean> {
+    const names = { '#map': attribute, '#key': key };
+    let mapExists = false;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key: requestKey(id),
+            UpdateExpression: 'SET #map.#key = :value',
+            ConditionExpression: `attribute_exists(#map)${onlyIfAbsent ? ' AND attribute_not_exists(#map.#key)' : ''}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':value': value },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // The map is there, so the entry is: keep it.
+        if (mapExists && onlyIfAbsent) return false;
+      }
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key: requestKey(id),
+            UpdateExpression: 'SET #map = :map',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#map)',
+            ExpressionAttributeNames: { '#map': attribute },
+            ExpressionAttributeValues: { ':map': { [key]: value } },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // Someone else created the map meanwhile: set the entry in it.
+        mapExists = true;
+      }
+    }
+    throw new Error(`Could not record ${attribute}.${key} on request ${id}`);
+  },
+
   async saveTaskToken(id: string, taskToken: string): Promise<void> {
     await documents.send(new PutCommand({ TableName: tableName(), Item: { pk: `REQ#${id}`, sk: 'TASK_TOKEN', taskToken } }));
   },

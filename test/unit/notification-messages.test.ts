@@ -15,7 +15,7 @@ const view: RequestView = {
 };
 
 const ALL_EVENTS: NotificationEvent[] = [
-  'approval-requested', 'submitted', 'approved', 'denied', 'granted', 'expired', 'failed', 'reminder', 'escalated', 'decided-by-other', 'cancelled',
+  'approval-requested', 'submitted', 'approved', 'denied', 'granted', 'expired', 'failed', 'reminder', 'escalated', 'cancelled',
 ];
 const APPROVER_EVENTS: NotificationEvent[] = ['approval-requested', 'reminder', 'escalated'];
 

@@ -1,13 +1,16 @@
 /**
  * The three email transports end to end: outbox (to the local sink), SES v2 (the real SDK against a stub
- * that checks the request), SMTP (nodemailer against a minimal SMTP listener).
+ * that checks the request), SMTP (nodemailer against a minimal SMTP listener); and what each failure means
+ * for the durable delivery path (DeliveryFailed: retryable or not, maybe delivered or not).
  */
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { createEmailSender, emailSender } from '../../../functions/adapters/email.js';
+import { DeliveryFailed, DeliveryUncertain } from '../../../functions/errors.js';
 import { renderEmail, type RequestView } from '../../../functions/domain/notification-messages.js';
 import { listen, type RunningServer } from '../../../local/sinks/http.js';
 import { Outbox, outboxHandler } from '../../../local/sinks/outbox.js';
+import { SwitchableSink } from '../../../local/sinks/switchable-server.js';
 
 const approvalUrl = 'http://127.0.0.1:1/approvals/req-42?t=tok_for_ana';
 const view: RequestView = {
@@ -31,17 +34,52 @@ describe('outbox transport', () => {
   afterAll(() => server.close());
 
   it('delivers to the outbox, where the approval link can be found and followed', async () => {
-    const sender = createEmailSender({ transport: 'outbox', from: 'cachegate@example.com', outboxUrl: server.url });
+    const sender = createEmailSender({ transport: 'outbox', from: 'cachegate@example.com', outboxUrl: server.url, attemptTimeoutMs: 1000 });
     await sender.send(message);
     const recorded = await outbox.waitFor((m) => m.to.includes('ana@example.com'), 1000);
     expect(recorded).toMatchObject({ channel: 'email', from: 'cachegate@example.com', subject: email.subject, text: email.text, html: email.html, tags: message.tags });
     expect(recorded.links).toEqual([approvalUrl]);
   });
 
-  it('fails loudly when the outbox refuses the message', async () => {
-    const sender = createEmailSender({ transport: 'outbox', from: 'cachegate@example.com', outboxUrl: `${server.url}/nowhere` });
-    await expect(sender.send(message)).rejects.toThrow(/HTTP 404/);
-    await expect(createEmailSender({ transport: 'outbox', from: 'c@example.com', outboxUrl: server.url }).send({ ...message, to: [] })).rejects.toThrow(/recipient/);
+  it('fails loudly when the outbox refuses the message: not retryable', async () => {
+    const sender = createEmailSender({ transport: 'outbox', from: 'cachegate@example.com', outboxUrl: `${server.url}/nowhere`, attemptTimeoutMs: 1000 });
+    const failure = await sender.send(message).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DeliveryFailed);
+    expect(failure).toMatchObject({ name: 'DeliveryFailed', retryable: false, message: 'Email outbox: HTTP 404' });
+    await expect(createEmailSender({ transport: 'outbox', from: 'c@example.com', outboxUrl: server.url, attemptTimeoutMs: 1000 }).send({ ...message, to: [] })).rejects.toThrow(/recipient/);
+  });
+});
+
+describe('outbox transport: a mail sink that is down or slow', () => {
+  const outbox = new Outbox();
+  const sink = new SwitchableSink('mail', [outboxHandler(outbox)]);
+  const sender = () => createEmailSender({ transport: 'outbox', from: 'cachegate@example.com', outboxUrl: sink.url, attemptTimeoutMs: 200 });
+  beforeAll(() => sink.start());
+  afterAll(() => sink.close());
+  beforeEach(async () => {
+    outbox.clear();
+    await sink.up();
+  });
+
+  it('refused: retryable, nothing delivered; sent again after recovery, exactly one copy arrives', async () => {
+    await sink.down();
+    const failure = await sender().send(message).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: 'DeliveryFailed', retryable: true, message: 'Email outbox: ECONNREFUSED' });
+    expect(failure).not.toBeInstanceOf(DeliveryUncertain);
+    expect(outbox.messages()).toHaveLength(0);
+
+    await sink.up();
+    await sender().send(message);
+    expect(outbox.messages({ to: 'ana@example.com' })).toHaveLength(1);
+  });
+
+  it('slow (the answer comes after the attempt timeout): retryable but maybe delivered, and here it was', async () => {
+    await sink.slow();
+    const failure = await sender().send(message).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DeliveryUncertain);
+    expect(failure).toMatchObject({ name: 'DeliveryFailed', retryable: true, message: 'Email outbox: no answer within 200 ms' });
+    // The README's promise: after an ambiguous timeout, the email may arrive twice. It has arrived once already.
+    expect(outbox.messages({ to: 'ana@example.com' })).toHaveLength(1);
   });
 });
 
@@ -102,9 +140,26 @@ describe('SES v2 transport', () => {
     });
   });
 
-  it('surfaces SES rejections by their SDK name', async () => {
+  it('a rejected or unverified address is not retryable', async () => {
     reply = { status: 400, headers: { 'x-amzn-errortype': 'MessageRejected' }, body: JSON.stringify({ message: 'Email address is not verified.' }) };
-    await expect(emailSender().send(message)).rejects.toMatchObject({ name: 'MessageRejected', message: 'Email address is not verified.' });
+    await expect(emailSender().send(message)).rejects.toMatchObject({ name: 'DeliveryFailed', retryable: false, message: 'SES SendEmail: MessageRejected' });
+    reply = { status: 400, headers: { 'x-amzn-errortype': 'SendingPausedException' }, body: JSON.stringify({ message: 'Sending is paused.' }) };
+    await expect(emailSender().send(message)).rejects.toMatchObject({ retryable: false, message: 'SES SendEmail: SendingPausedException' });
+  });
+
+  it('throttling and the sending quota are retryable, in one attempt (the durable path retries, not the SDK)', async () => {
+    reply = { status: 429, headers: { 'x-amzn-errortype': 'TooManyRequestsException' }, body: JSON.stringify({ message: 'Maximum sending rate exceeded.' }) };
+    await expect(emailSender().send(message)).rejects.toMatchObject({ name: 'DeliveryFailed', retryable: true, message: 'SES SendEmail: TooManyRequestsException' });
+    reply = { status: 400, headers: { 'x-amzn-errortype': 'LimitExceededException' }, body: JSON.stringify({ message: 'Daily message quota exceeded.' }) };
+    await expect(emailSender().send(message)).rejects.toMatchObject({ retryable: true, message: 'SES SendEmail: LimitExceededException' });
+    expect(requests).toHaveLength(2);
+  });
+
+  it('a 5xx is retryable and maybe delivered', async () => {
+    reply = { status: 503, headers: { 'x-amzn-errortype': 'ServiceUnavailable' }, body: '{}' };
+    const failure = await emailSender().send(message).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DeliveryUncertain);
+    expect(requests).toHaveLength(1);
   });
 });
 
@@ -146,7 +201,7 @@ describe('SMTP transport', () => {
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     try {
       const port = (smtp.address() as AddressInfo).port;
-      const sender = createEmailSender({ transport: 'smtp', from: 'cachegate@example.com', smtpUrl: `smtp://127.0.0.1:${port}` });
+      const sender = createEmailSender({ transport: 'smtp', from: 'cachegate@example.com', smtpUrl: `smtp://127.0.0.1:${port}`, attemptTimeoutMs: 2000 });
       await sender.send(message);
       expect(transcript).toEqual(expect.arrayContaining(['MAIL FROM:<cachegate@example.com>', 'RCPT TO:<ana@example.com>', 'DATA']));
       expect(data).toMatch(/^Subject: Approval needed: cache access for dev@example.com \(req-42\)$/m);
