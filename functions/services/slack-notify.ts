@@ -66,6 +66,7 @@ async function allParts(parts: Promise<unknown>[]): Promise<void> {
   const retryable = delivery.filter((failure) => failure.retryable);
   const waits = retryable.flatMap((failure) => (failure.retryAfterSeconds === undefined ? [] : [failure.retryAfterSeconds]));
   const message = delivery.map((failure) => failure.message).join('; ');
+  if (delivery.every((failure) => failure instanceof DeliveryUncertain)) throw new DeliveryUncertain(message);
   throw new DeliveryFailed(message, retryable.length > 0, waits.length > 0 ? Math.max(...waits) : undefined);
 }
 
@@ -108,6 +109,21 @@ async function postOnce(slack: SlackNotifier, request: SlackTrackedRequest, post
   return ref;
 }
 
+/**
+ * The event's request (what to show, who to tell) with the Slack state stored since (what was posted): the
+ * durable path may hand over a snapshot taken before earlier attempts stored their refs.
+ */
+async function withStoredSlackState(request: SlackTrackedRequest): Promise<SlackTrackedRequest> {
+  const stored: SlackTrackedRequest | undefined = await requestStore.get(request.id);
+  return {
+    ...request,
+    slackUserIds: stored?.slackUserIds ?? request.slackUserIds,
+    slackMessage: stored?.slackMessage ?? request.slackMessage,
+    slackDirectMessages: { ...request.slackDirectMessages, ...stored?.slackDirectMessages },
+    slackAttempts: { ...request.slackAttempts, ...stored?.slackAttempts },
+  };
+}
+
 const keepChannelMessage = (id: string) => (ref: SlackRef) => requestStore.update(id, { set: { slackMessage: ref }, now: new Date() });
 const keepDirectMessage = (id: string, user: string) => (ref: SlackRef) => requestStore.setMapEntry(id, 'slackDirectMessages', user, ref);
 /** Thread replies need no ref: the key and its metadata are enough to find them again. */
@@ -141,7 +157,7 @@ function directMessages(slack: SlackNotifier, request: SlackTrackedRequest, mess
  * request is read again and, if it has moved on to a final state meanwhile, written once more from there.
  */
 export async function showOutcome(slack: SlackNotifier, request: SlackTrackedRequest, viewOf: ViewOf, also?: SlackRef): Promise<void> {
-  const current: SlackTrackedRequest = { ...request, ...(await requestStore.get(request.id)), status: request.status, decidedBy: request.decidedBy };
+  const current = await withStoredSlackState(request);
   const refs = slackRefsOf(current, also);
   const final = SETTLED.includes(request.status);
   const write = async (record: SlackTrackedRequest): Promise<void> => {
@@ -189,9 +205,7 @@ async function replyInThread(slack: SlackNotifier, event: NotificationEvent, req
 export async function notifySlack(event: NotificationEvent, request: AccessRequestRecord, viewOf: ViewOf, approvalUrls: Record<string, string> = {}): Promise<void> {
   const slack = slackForNotifications();
   if (!slack) return;
-  // The event's own snapshot says what to show; the stored request says what was already posted.
-  const stored: SlackTrackedRequest | undefined = await requestStore.get(request.id);
-  const current: SlackTrackedRequest = { ...request, ...stored, status: request.status, decidedBy: request.decidedBy, approvals: request.approvals };
+  const current = await withStoredSlackState(request);
   const view = viewOf(request);
   switch (event) {
     case 'approval-requested':
