@@ -44,7 +44,7 @@ export function slackIdsOf(policy: TargetPolicy, requester: string): Record<stri
 }
 
 /** Every ref to update when the request moves on: the channel message, each DM and `also`, once each. */
-export function slackRefsOf(request: SlackTrackedRequest, also?: SlackRef): SlackRef[] {
+export function slackRefsOf(request: Pick<SlackTrackedRequest, 'slackMessage' | 'slackDirectMessages'>, also?: SlackRef): SlackRef[] {
   const refs = [request.slackMessage, ...Object.values(request.slackDirectMessages ?? {}), also];
   return refs.filter((ref, index): ref is SlackRef => ref !== undefined && !refs.slice(0, index).some((r) => r?.channel === ref.channel && r.ts === ref.ts));
 }

@@ -21,8 +21,8 @@ describe('the messages to update after a decision', () => {
   it('are the channel message, every DM and the clicked message, each once', () => {
     const channel = { channel: 'C0APPROVALS', ts: '1.1' };
     const bob = { channel: 'D0BOB00001', ts: '1.2' };
-    const refs = slackRefsOf({ slackMessage: channel, slackDirectMessages: { U0BOB00001: bob } } as Parameters<typeof slackRefsOf>[0], { ...bob });
+    const refs = slackRefsOf({ slackMessage: channel, slackDirectMessages: { U0BOB00001: bob } }, { ...bob });
     expect(refs).toEqual([channel, bob]);
-    expect(slackRefsOf({} as Parameters<typeof slackRefsOf>[0])).toEqual([]);
+    expect(slackRefsOf({})).toEqual([]);
   });
 });
