@@ -71,7 +71,7 @@ function parseParams(contentType: string, body: string): Record<string, unknown>
   }
   const params: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(body)) {
-    // @slack/web-api JSON-encodes objects and arrays inside the form.
+    // A form-encoded client JSON-encodes objects and arrays (blocks, metadata) inside the form.
     params[key] = /^\s*[[{]/.test(value) ? safeJson(value) : value;
   }
   return params;
