@@ -29,7 +29,7 @@ let stack: LocalStack;
 // Loaded after the stack has set the environment (the store's client reads its endpoint when loaded).
 let service: typeof import('../../../functions/services/slack-notify.js');
 let store: typeof import('../../../functions/adapters/request-store.js')['requestStore'];
-let view: typeof import('../../../functions/services/notify.js')['requestView'];
+let view: typeof import('../../../functions/services/message-view.js')['requestView'];
 let lifecycle: typeof import('../../../functions/domain/request-lifecycle.js');
 let delivery: typeof import('../../../functions/domain/slack-delivery.js');
 let policies: typeof import('../../../functions/domain/approval-policy.js');
@@ -38,7 +38,7 @@ beforeAll(async () => {
   stack = await startLocalStack({ policy, slack: { mode: 'app', directMessages: true }, attemptTimeoutsMs: { slack: 200 } });
   service = await import('../../../functions/services/slack-notify.js');
   store = (await import('../../../functions/adapters/request-store.js')).requestStore;
-  view = (await import('../../../functions/services/notify.js')).requestView;
+  view = (await import('../../../functions/services/message-view.js')).requestView;
   lifecycle = await import('../../../functions/domain/request-lifecycle.js');
   delivery = await import('../../../functions/domain/slack-delivery.js');
   policies = await import('../../../functions/domain/approval-policy.js');
