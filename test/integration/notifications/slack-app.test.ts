@@ -6,10 +6,11 @@
 import { createSlackNotifier, SLACK_EVENT_TYPE, type SlackNotifier } from '../../../functions/adapters/slack.js';
 import type { RequestView } from '../../../functions/domain/notification-messages.js';
 import { approvalMessage, outcomeMessage, threadReply } from '../../../functions/domain/slack-messages.js';
-import { DeliveryFailed, DeliveryUncertain } from '../../../functions/errors.js';
+import { DeliveryUncertain } from '../../../functions/errors.js';
 import { Outbox } from '../../../local/sinks/outbox.js';
 import { SlackSink } from '../../../local/sinks/slack-sink.js';
 import { SwitchableSink } from '../../../local/sinks/switchable-server.js';
+import { failureOf } from './failure-of.js';
 
 const TOKEN = 'xoxb-local-test-token';
 const view: RequestView = {
@@ -28,15 +29,6 @@ const outbox = new Outbox();
 const sink = new SlackSink({ outbox, botToken: TOKEN, users: { U0APPROVER1: 'ana@example.com' } });
 const server = new SwitchableSink('Slack', [sink.handler]);
 let slack: SlackNotifier;
-
-async function failureOf(promise: Promise<unknown>): Promise<DeliveryFailed> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof DeliveryFailed)) throw new Error(`Expected a DeliveryFailed, got ${String(error)}`);
-  return error;
-}
 
 beforeAll(() => server.start());
 afterAll(() => server.close());

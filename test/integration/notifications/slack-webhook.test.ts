@@ -4,10 +4,11 @@
 import { createSlackNotifier, type SlackNotifier } from '../../../functions/adapters/slack.js';
 import type { RequestView } from '../../../functions/domain/notification-messages.js';
 import { outcomeMessage, webhookApprovalNotice } from '../../../functions/domain/slack-messages.js';
-import { DeliveryFailed, DeliveryUncertain } from '../../../functions/errors.js';
+import { DeliveryUncertain } from '../../../functions/errors.js';
 import { Outbox } from '../../../local/sinks/outbox.js';
 import { SlackSink } from '../../../local/sinks/slack-sink.js';
 import { SwitchableSink } from '../../../local/sinks/switchable-server.js';
+import { failureOf } from './failure-of.js';
 
 const view: RequestView = {
   id: 'req-7',
@@ -33,15 +34,6 @@ beforeEach(async () => {
   outbox.clear();
   slack = createSlackNotifier({ mode: 'webhook', webhookUrl: webhookUrl(), attemptTimeoutMs: 200 });
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<DeliveryFailed> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof DeliveryFailed)) throw new Error(`Expected a DeliveryFailed, got ${String(error)}`);
-  return error;
-}
 
 it('posts JSON to the webhook and returns no message ref', async () => {
   await expect(slack.post(notice)).resolves.toBeUndefined();
