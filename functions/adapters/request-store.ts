@@ -247,10 +247,37 @@ export const requestStore = {
    * Sets one entry of a map attribute of the request (Slack refs and attempts, functions/domain/
    * slack-delivery.ts), creating the map on first use. `onlyIfAbsent`: an entry already there is kept (the
    * first attempt's time). DynamoDB cannot create a map and set an entry in it in one expression, hence
-   * the two conditional writes. Returns false when `onlyIfAbsent` kept an existing entry.
+   * the two conditional writes. `replacing`: only if the entry still holds this value (compare-and-set).
+   * Returns false when `onlyIfAbsent` kept an existing entry, or the entry no longer held `replacing`.
+   * Neither this nor setSlackMessage bumps the request's version: Slack bookkeeping never makes a
+   * decision's conditional write fail.
    */
-  async setMapEntry(id: string, attribute: 'slackDirectMessages' | 'slackAttempts', key: string, value: unknown, { onlyIfAbsent = false } = {}): Promise<boolean> {
+  async setMapEntry(
+    id: string,
+    attribute: 'slackDirectMessages' | 'slackAttempts',
+    key: string,
+    value: unknown,
+    { onlyIfAbsent = false, replacing }: { onlyIfAbsent?: boolean; replacing?: unknown } = {},
+  ): Promise<boolean> {
     const names = { '#map': attribute, '#key': key };
+    if (replacing !== undefined) {
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key: requestKey(id),
+            UpdateExpression: 'SET #map.#key = :value',
+            ConditionExpression: '#map.#key = :replacing',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':value': value, ':replacing': replacing },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    }
     let mapExists = false;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -289,6 +316,20 @@ export const requestStore = {
       }
     }
     throw new Error(`Could not record ${attribute}.${key} on request ${id}`);
+  },
+
+  /** The approvals channel's message for the request (Slack), kept as soon as Slack answers. */
+  async setSlackMessage(id: string, ref: { channel: string; ts: string }): Promise<void> {
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: requestKey(id),
+        UpdateExpression: 'SET #slackMessage = :ref',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#slackMessage': 'slackMessage' },
+        ExpressionAttributeValues: { ':ref': ref },
+      }),
+    );
   },
 
   async saveTaskToken(id: string, taskToken: string): Promise<void> {

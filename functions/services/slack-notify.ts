@@ -98,11 +98,15 @@ async function postOnce(slack: SlackNotifier, request: SlackTrackedRequest, post
         await post.keep(earlier);
         return earlier;
       }
-    } else {
-      const claimed = await requestStore.setMapEntry(request.id, 'slackAttempts', post.key, new Date().toISOString(), { onlyIfAbsent: true });
-      // Another call got there between our read and this write: its post may be on its way; look later.
-      if (!claimed) throw new DeliveryUncertain(`Slack ${post.key}: another attempt is in progress`);
     }
+    // Claim this attempt (a conditional write on what we read): of two calls racing for the same message
+    // (a retry and a later event's job), one posts; the other backs off as "maybe delivered" and, next
+    // time, finds the ref or the post.
+    const now = new Date().toISOString();
+    const claimed = attempted
+      ? await requestStore.setMapEntry(request.id, 'slackAttempts', post.key, now, { replacing: attempted })
+      : await requestStore.setMapEntry(request.id, 'slackAttempts', post.key, now, { onlyIfAbsent: true });
+    if (!claimed) throw new DeliveryUncertain(`Slack ${post.key}: another attempt is in progress`);
   }
   const ref = await slack.post(post.message, { ...where, key });
   if (ref) await post.keep(ref);
@@ -124,7 +128,7 @@ async function withStoredSlackState(request: SlackTrackedRequest): Promise<Slack
   };
 }
 
-const keepChannelMessage = (id: string) => (ref: SlackRef) => requestStore.update(id, { set: { slackMessage: ref }, now: new Date() });
+const keepChannelMessage = (id: string) => (ref: SlackRef) => requestStore.setSlackMessage(id, ref);
 const keepDirectMessage = (id: string, user: string) => (ref: SlackRef) => requestStore.setMapEntry(id, 'slackDirectMessages', user, ref);
 /** Thread replies need no ref: the key and its metadata are enough to find them again. */
 const keepNothing = async (): Promise<void> => undefined;
@@ -150,29 +154,63 @@ function directMessages(slack: SlackNotifier, request: SlackTrackedRequest, mess
 }
 
 /**
+ * Messages an earlier attempt may have posted without us learning where (it timed out): found by their
+ * metadata and kept, so that the outcome reaches them too. Only keys with an attempt and no ref are looked
+ * for, so this costs nothing when Slack answered every time.
+ */
+async function adoptEarlierPosts(slack: SlackNotifier, request: SlackTrackedRequest): Promise<SlackTrackedRequest> {
+  if (slack.mode !== 'app') return request;
+  const adopted: SlackTrackedRequest = { ...request, slackDirectMessages: { ...request.slackDirectMessages } };
+  await allParts(
+    Object.entries(request.slackAttempts ?? {}).map(async ([key, at]) => {
+      const user = key.startsWith('dm-') ? key.slice('dm-'.length) : undefined;
+      const missing = key === CHANNEL_MESSAGE ? !request.slackMessage : user !== undefined && !request.slackDirectMessages?.[user];
+      if (!missing) return;
+      const ref = await slack.findPost({ requestId: request.id, message: key }, { ...(user ? { to: user } : {}), since: new Date(at) });
+      if (!ref) return;
+      if (user) {
+        await keepDirectMessage(request.id, user)(ref);
+        adopted.slackDirectMessages = { ...adopted.slackDirectMessages, [user]: ref };
+      } else {
+        await keepChannelMessage(request.id)(ref);
+        adopted.slackMessage = ref;
+      }
+    }),
+  );
+  return adopted;
+}
+
+/**
  * Replaces the channel message and every approver's DM (and `also`, the message a click came from) with
- * the request's outcome. With none of them (webhook mode, or the approval message never posted), a final
- * state is posted as a new message, which becomes the request's channel message (app mode). An `approved`
- * update can race the workflow's final one (granted, failed…) landing first; so after writing it, the
- * request is read again and, if it has moved on to a final state meanwhile, written once more from there.
+ * the request's outcome. Once the request is settled, a channel that has no message for it yet (webhook
+ * mode, or the approval message never got through) gets the outcome as a new message, which becomes the
+ * request's channel message (app mode). An `approved` update can race the workflow's own later one
+ * (granted, failed…) landing first; so after writing it, the request is read again and, if it has moved
+ * on meanwhile, written once more from there.
  */
 export async function showOutcome(slack: SlackNotifier, request: SlackTrackedRequest, viewOf: ViewOf, also?: SlackRef): Promise<void> {
-  const current = await withStoredSlackState(request);
+  const current = await adoptEarlierPosts(slack, await withStoredSlackState(request));
   const refs = slackRefsOf(current, also);
-  const final = SETTLED.includes(request.status);
   const write = async (record: SlackTrackedRequest): Promise<void> => {
     const message = outcomeMessage(viewOf(record));
-    if (slack.mode === 'webhook' || refs.length === 0) {
-      if (!final) return;
-      const posted = await postOnce(slack, current, { key: CHANNEL_MESSAGE, message, existing: undefined, keep: keepChannelMessage(record.id) });
-      // What was found may be the approval message of an earlier, ambiguous attempt: make it the outcome.
-      if (posted && current.slackAttempts?.[CHANNEL_MESSAGE]) await slack.update(posted, message);
+    const settled = SETTLED.includes(record.status);
+    if (slack.mode === 'webhook') {
+      if (settled) await slack.post(message);
       return;
     }
-    await allParts(refs.map((ref) => slack.update(ref, message)));
+    const parts: Promise<unknown>[] = refs.map((ref) => slack.update(ref, message));
+    if (settled && !current.slackMessage) {
+      parts.push(
+        postOnce(slack, current, { key: CHANNEL_MESSAGE, message, existing: undefined, keep: keepChannelMessage(record.id) }).then(async (posted) => {
+          // What was found may be the approval message of an earlier, ambiguous attempt: make it the outcome.
+          if (posted && current.slackAttempts?.[CHANNEL_MESSAGE]) await slack.update(posted, message);
+        }),
+      );
+    }
+    await allParts(parts);
   };
   await write(request);
-  if (final) return;
+  if (SETTLED.includes(request.status)) return;
   const latest = await requestStore.get(request.id);
   if (latest && SETTLED.includes(latest.status)) await write(latest);
 }
@@ -207,12 +245,15 @@ export async function notifySlack(event: NotificationEvent, request: AccessReque
   if (!slack) return;
   const current = await withStoredSlackState(request);
   const view = viewOf(request);
+  // Asking is over once the request is decided (a retry can come late): its outcome events say what happened.
+  const asking = request.status === 'PENDING_APPROVAL';
   switch (event) {
     case 'approval-requested':
-      return postApprovalRequest(slack, current, view, approvalUrls);
+      return asking ? postApprovalRequest(slack, current, view, approvalUrls) : undefined;
     case 'reminder':
-      return replyInThread(slack, event, current, view);
+      return asking ? replyInThread(slack, event, current, view) : undefined;
     case 'escalated':
+      if (!asking) return;
       await allParts([
         replyInThread(slack, event, current, view),
         ...directMessages(slack, current, approvalMessage(view, { interactive: true }), approvalUrls, current.escalationApprovers),
