@@ -13,10 +13,11 @@
  *
  * Not repeated blindly (app mode): each post has a key (channel, dm-<user>, reply-<event>) carried as
  * message metadata. Its ref is stored on the request as soon as Slack answers, and a call that finds the
- * ref does not post. Before posting, the attempt is recorded; a later call that finds an attempt but no ref
- * (the earlier one timed out, the connection broke, Slack answered 5xx) first looks for the post by its
- * metadata (conversations.history / conversations.replies) and posts only if it is not there. Webhook
- * posts cannot be read back: after an ambiguous failure a webhook message may appear twice.
+ * ref does not post. Before posting, the attempt is claimed (a conditional write); a later call that finds
+ * an attempt but no ref (the earlier one timed out, the connection broke, Slack answered 5xx) first looks
+ * for the post by its metadata (conversations.history / conversations.replies) and posts only if it is not
+ * there. docs/slack.md has the steps. Webhook posts cannot be read back: after an ambiguous failure a
+ * webhook message may appear twice. Once the request is decided, nothing asks for a decision any more.
  *
  * Failures are thrown as DeliveryFailed (retryable or not) once every part of the event has been tried;
  * the parts that succeeded are not repeated by the next call.
