@@ -163,52 +163,77 @@ describe('SES v2 transport', () => {
   });
 });
 
+/** A minimal SMTP server: accepts everything, or answers RCPT with `rcptReply` (e.g. a 4xx or 5xx). */
+async function smtpServer(rcptReply = '250 ok') {
+  const transcript: string[] = [];
+  const received = { data: '' };
+  const server = createTcpServer((socket) => {
+    let inData = false;
+    let buffer = '';
+    socket.write('220 localhost ESMTP test\r\n');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          received.data = buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          socket.write('250 2.0.0 queued\r\n');
+          continue;
+        }
+        const eol = buffer.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        transcript.push(line);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') socket.write('250-localhost\r\n250 8BITMIME\r\n');
+        else if (verb === 'RCPT') socket.write(`${rcptReply}\r\n`);
+        else if (verb === 'DATA') {
+          inData = true;
+          socket.write('354 go ahead\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    transcript,
+    received,
+    sender: createEmailSender({ transport: 'smtp', from: 'cachegate@example.com', smtpUrl: `smtp://127.0.0.1:${port}`, attemptTimeoutMs: 2000 }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('SMTP transport', () => {
   it('delivers through nodemailer to an SMTP server', async () => {
-    const transcript: string[] = [];
-    let data = '';
-    const smtp = createTcpServer((socket) => {
-      let inData = false;
-      let buffer = '';
-      socket.write('220 localhost ESMTP test\r\n');
-      socket.on('data', (chunk) => {
-        buffer += chunk.toString('utf8');
-        for (;;) {
-          if (inData) {
-            const end = buffer.indexOf('\r\n.\r\n');
-            if (end < 0) return;
-            data = buffer.slice(0, end);
-            buffer = buffer.slice(end + 5);
-            inData = false;
-            socket.write('250 2.0.0 queued\r\n');
-            continue;
-          }
-          const eol = buffer.indexOf('\r\n');
-          if (eol < 0) return;
-          const line = buffer.slice(0, eol);
-          buffer = buffer.slice(eol + 2);
-          transcript.push(line);
-          const verb = line.slice(0, 4).toUpperCase();
-          if (verb === 'EHLO') socket.write('250-localhost\r\n250 8BITMIME\r\n');
-          else if (verb === 'DATA') {
-            inData = true;
-            socket.write('354 go ahead\r\n');
-          } else if (verb === 'QUIT') socket.end('221 bye\r\n');
-          else socket.write('250 ok\r\n');
-        }
-      });
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    const smtp = await smtpServer();
     try {
-      const port = (smtp.address() as AddressInfo).port;
-      const sender = createEmailSender({ transport: 'smtp', from: 'cachegate@example.com', smtpUrl: `smtp://127.0.0.1:${port}`, attemptTimeoutMs: 2000 });
-      await sender.send(message);
-      expect(transcript).toEqual(expect.arrayContaining(['MAIL FROM:<cachegate@example.com>', 'RCPT TO:<ana@example.com>', 'DATA']));
-      expect(data).toMatch(/^Subject: Approval needed: cache access for dev@example.com \(req-42\)$/m);
-      expect(data).toMatch(/^X-Cachegate-Tags: request=req-42; event=approval-requested$/m);
-      expect(data).toContain('multipart/alternative');
+      await smtp.sender.send(message);
+      expect(smtp.transcript).toEqual(expect.arrayContaining(['MAIL FROM:<cachegate@example.com>', 'RCPT TO:<ana@example.com>', 'DATA']));
+      expect(smtp.received.data).toMatch(/^Subject: Approval needed: cache access for dev@example.com \(req-42\)$/m);
+      expect(smtp.received.data).toMatch(/^X-Cachegate-Tags: request=req-42; event=approval-requested$/m);
+      expect(smtp.received.data).toContain('multipart/alternative');
     } finally {
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
     }
+  });
+
+  it('a 4xx reply is retryable, a 5xx (no such mailbox) is not, a refused connection is retryable', async () => {
+    for (const [reply, retryable] of [['451 4.3.0 try again later', true], ['550 5.1.1 no such user', false]] as const) {
+      const smtp = await smtpServer(reply);
+      try {
+        await expect(smtp.sender.send(message)).rejects.toMatchObject({ name: 'DeliveryFailed', retryable, message: `SMTP: reply ${reply.slice(0, 3)}` });
+      } finally {
+        await smtp.close();
+      }
+    }
+    const gone = await smtpServer();
+    await gone.close();
+    await expect(gone.sender.send(message)).rejects.toMatchObject({ name: 'DeliveryFailed', retryable: true, message: 'SMTP: ECONNREFUSED' });
   });
 });
