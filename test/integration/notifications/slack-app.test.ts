@@ -36,7 +36,7 @@ beforeEach(async () => {
   await server.up();
   sink.reset();
   outbox.clear();
-  slack = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: server.url, botToken: TOKEN, attemptTimeoutMs: 200 });
+  slack = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: server.url, botToken: TOKEN, attemptTimeoutMs: 5000 });
 });
 
 describe('app mode against the sink', () => {
@@ -126,7 +126,8 @@ describe('failures, as the durable delivery path needs them', () => {
 
   it('slow (the answer comes after the attempt timeout): maybe delivered; the post is there and findPost sees it', async () => {
     await server.slow();
-    const failure = await failureOf(slack.post(approval, { key }));
+    const impatient = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: server.url, botToken: TOKEN, attemptTimeoutMs: 200 });
+    const failure = await failureOf(impatient.post(approval, { key }));
     expect(failure).toBeInstanceOf(DeliveryUncertain);
     expect(failure).toMatchObject({ retryable: true, message: 'Slack chat.postMessage: no answer within 200 ms' });
     await server.up();

@@ -32,7 +32,7 @@ beforeEach(async () => {
   await server.up();
   sink.reset();
   outbox.clear();
-  slack = createSlackNotifier({ mode: 'webhook', webhookUrl: webhookUrl(), attemptTimeoutMs: 200 });
+  slack = createSlackNotifier({ mode: 'webhook', webhookUrl: webhookUrl(), attemptTimeoutMs: 5000 });
 });
 
 it('posts JSON to the webhook and returns no message ref', async () => {

@@ -1,5 +1,7 @@
 /**
- * Slack's invariant under the durable delivery path's retries and races, with the local sinks' fault
+ * The outage scenario shared by slack-outage-down and slack-outage-slow (one local stack per test file:
+ * the functions keep their configuration per process). Slack's invariant under the durable delivery
+ * path's retries and races, with the local sinks' fault
  * switches and the notification queue's manual clock: mail and Slack down (or slow) for ten minutes from
  * just after submission, the request approved and granted meanwhile. Afterwards every outcome has been
  * delivered, and Slack holds one channel message for the request, at most one DM per approver and one
@@ -14,7 +16,12 @@ import { CHANNEL } from './slack-click.js';
 let stack: LocalStack;
 let elasticache: ElastiCacheClient;
 
-beforeAll(async () => {
+/**
+ * A stack per kind of outage. Down: the attempt timeouts stay as deployed, so that a slow answer on a busy
+ * machine is not mistaken for a lost one (which may rightly duplicate an email). Slow: short timeouts, so
+ * that the held answers cost no real time.
+ */
+export async function start(attemptTimeoutsMs?: { email: number; slack: number }): Promise<void> {
   stack = await startLocalStack({
     emulator: { propagationDelayMs: 0 },
     waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
@@ -22,15 +29,15 @@ beforeAll(async () => {
     grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
     slack: { mode: 'app', directMessages: true },
     notifications: { clock: 'manual' },
-    attemptTimeoutsMs: { email: 200, slack: 200 },
+    ...(attemptTimeoutsMs ? { attemptTimeoutsMs } : {}),
   });
   elasticache = new ElastiCacheClient({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-});
+}
 
-afterAll(async () => {
+export async function stop(): Promise<void> {
   elasticache?.destroy();
   await stack?.stop();
-});
+}
 
 /** Lets `minutes` pass on the queue's clock, a minute at a time, delivering whatever falls due. */
 async function minutesPass(minutes: number): Promise<void> {
@@ -51,7 +58,7 @@ function slackMessagesOf(id: string): OutboxMessage[] {
   return [...latest.values()].filter((m) => m.text.includes(id));
 }
 
-it.each(['down', 'slow'] as const)('mail and Slack %s for 10 minutes: every outcome delivered afterwards, no Slack message twice', async (fault) => {
+export async function outage(fault: 'down' | 'slow'): Promise<void> {
   const group = `outage-${fault}`;
   await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: group, Description: 'outage test' }));
   const submitted = await call<RequestBody>(stack, 'POST', '/requests', {
@@ -90,4 +97,5 @@ it.each(['down', 'slow'] as const)('mail and Slack %s for 10 minutes: every outc
     expect(message.buttons).toEqual([]);
     expect(message.text).toMatch(/Access is active/);
   }
-});
+}
+
