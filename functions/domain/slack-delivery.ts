@@ -28,10 +28,10 @@ export interface SlackDeliveryState {
 
 export type SlackTrackedRequest = AccessRequestRecord & SlackDeliveryState;
 
-/** The message keys (also the metadata's `message`): letters, digits and `-` only. */
+/** The message keys (also the metadata's `message`). */
 export const CHANNEL_MESSAGE = 'channel';
 export const directMessageKey = (slackUserId: string): string => `dm-${slackUserId}`;
-export const threadReplyKey = (event: string): string => `reply-${event}`;
+export const threadReplyKey = (event: string, round?: string): string => `reply-${event}${round ? `-${round}` : ''}`;
 
 /** Approver email → Slack user id for everyone the policy lets decide on this request (never the requester). */
 export function slackIdsOf(policy: TargetPolicy, requester: string): Record<string, string> {

@@ -229,19 +229,31 @@ async function postApprovalRequest(slack: SlackNotifier, request: SlackTrackedRe
   ]);
 }
 
-/** A reply in the channel message's thread (a new channel message if there is none; a webhook post). */
-async function replyInThread(slack: SlackNotifier, event: NotificationEvent, request: SlackTrackedRequest, view: RequestView): Promise<void> {
+/**
+ * A reply in the channel message's thread (a new channel message if there is none; a webhook post), once
+ * per event and round (an extension round, an expiry warning's end time: events that may come again).
+ */
+async function replyInThread(slack: SlackNotifier, event: NotificationEvent, request: SlackTrackedRequest, view: RequestView, round?: string): Promise<void> {
   const reply = threadReply(event, view);
   if (slack.mode === 'webhook') {
     await slack.post(reply);
     return;
   }
   const threadTs = request.slackMessage?.ts;
-  await postOnce(slack, request, { key: threadReplyKey(event), message: reply, ...(threadTs ? { threadTs } : {}), existing: undefined, keep: keepNothing });
+  await postOnce(slack, request, { key: threadReplyKey(event, round), message: reply, ...(threadTs ? { threadTs } : {}), existing: undefined, keep: keepNothing });
 }
 
-/** The Slack side of one notification; throws DeliveryFailed; safe to call again for the same event. */
-export async function notifySlack(event: NotificationEvent, request: AccessRequestRecord, viewOf: ViewOf, approvalUrls: Record<string, string> = {}): Promise<void> {
+/**
+ * The Slack side of one notification; throws DeliveryFailed; safe to call again for the same event and
+ * `round` (the notification job's: which extension round or expiry warning it is about).
+ */
+export async function notifySlack(
+  event: NotificationEvent,
+  request: AccessRequestRecord,
+  viewOf: ViewOf,
+  approvalUrls: Record<string, string> = {},
+  round?: string,
+): Promise<void> {
   const slack = slackForNotifications();
   if (!slack) return;
   const current = await withStoredSlackState(request);
@@ -260,9 +272,17 @@ export async function notifySlack(event: NotificationEvent, request: AccessReque
         ...directMessages(slack, current, approvalMessage(view, { interactive: true }), approvalUrls, current.escalationApprovers),
       ]);
       return;
+    case 'expiry-warning':
+    case 'extension-requested':
+    case 'extension-approved':
+    case 'extension-denied':
+    case 'extension-expired':
+    case 'extension-closed':
+      return replyInThread(slack, event, current, view, round);
     case 'approved':
       return showOutcome(slack, request, viewOf);
     case 'granted':
+    case 'ended':
     case 'denied':
     case 'expired':
     case 'failed':

@@ -71,8 +71,8 @@ async function pendingRequest(): Promise<SlackTrackedRequest> {
   return tracked;
 }
 
-async function notify(event: Parameters<typeof service.notifySlack>[0], request: AccessRequestRecord): Promise<unknown> {
-  return service.notifySlack(event, request, view).then(
+async function notify(event: Parameters<typeof service.notifySlack>[0], request: AccessRequestRecord, round?: string): Promise<unknown> {
+  return service.notifySlack(event, request, view, {}, round).then(
     () => undefined,
     (error: unknown) => error,
   );
@@ -82,9 +82,9 @@ async function notify(event: Parameters<typeof service.notifySlack>[0], request:
  * Calls again after a retryable failure, as the durable path does, until the event is delivered: a slow
  * answer on a busy machine may time out the short attempt, and the invariants must hold all the same.
  */
-async function deliver(event: Parameters<typeof service.notifySlack>[0], request: AccessRequestRecord): Promise<void> {
+async function deliver(event: Parameters<typeof service.notifySlack>[0], request: AccessRequestRecord, round?: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const failure = await notify(event, request);
+    const failure = await notify(event, request, round);
     if (failure === undefined) return;
     if (!(failure instanceof DeliveryFailed) || !failure.retryable || attempt === 5) throw failure;
   }
@@ -176,6 +176,19 @@ describe('after the approval message', () => {
     await stack.faults.slack.up();
     await deliver('escalated', escalated);
     expect(postsFor(request.id)).toEqual({ channel: 1, dms: { [BOB]: 1, [CAROL]: 1, [DAVE]: 1 }, replies: 1 });
+  });
+
+  it('an event that comes again in a new round (an extension) gets its own thread reply; a round retried posts nothing more', async () => {
+    const request = await pendingRequest();
+    await deliver('approval-requested', request);
+    const active: AccessRequestRecord = { ...request, status: 'ACTIVE' };
+    await stack.faults.slack.slow();
+    expect(await notify('extension-requested', active, 'round-1')).toBeInstanceOf(DeliveryUncertain);
+    await stack.faults.slack.up();
+    await deliver('extension-requested', active, 'round-1');
+    await deliver('extension-requested', active, 'round-2');
+    await deliver('extension-requested', active, 'round-2');
+    expect(postsFor(request.id).replies).toBe(2);
   });
 
   it('a decision updates the channel message and every approver’s DM: who decided, no buttons', async () => {
