@@ -154,6 +154,26 @@ async function deleteIfFor(key: { pk: string; sk: string }, requestId: string): 
   }
 }
 
+/** One conditional update of the request item; false when its condition did not hold. */
+async function updateIf(id: string, update: { set: string; condition: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: requestKey(id),
+        UpdateExpression: update.set,
+        ConditionExpression: update.condition,
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export const requestStore = {
   async get(id: string): Promise<AccessRequestRecord | undefined> {
     const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: requestKey(id), ConsistentRead: true }));
@@ -260,76 +280,30 @@ export const requestStore = {
     { onlyIfAbsent = false, replacing }: { onlyIfAbsent?: boolean; replacing?: unknown } = {},
   ): Promise<boolean> {
     const names = { '#map': attribute, '#key': key };
-    if (replacing !== undefined) {
-      try {
-        await documents.send(
-          new UpdateCommand({
-            TableName: tableName(),
-            Key: requestKey(id),
-            UpdateExpression: 'SET #map.#key = :value',
-            ConditionExpression: '#map.#key = :replacing',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':value': value, ':replacing': replacing },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    }
+    const setEntry = (condition: string, values: Record<string, unknown> = {}): Promise<boolean> =>
+      updateIf(id, { set: 'SET #map.#key = :value', condition, names, values: { ':value': value, ...values } });
+    if (replacing !== undefined) return setEntry('#map.#key = :replacing', { ':replacing': replacing });
     let mapExists = false;
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await documents.send(
-          new UpdateCommand({
-            TableName: tableName(),
-            Key: requestKey(id),
-            UpdateExpression: 'SET #map.#key = :value',
-            ConditionExpression: `attribute_exists(#map)${onlyIfAbsent ? ' AND attribute_not_exists(#map.#key)' : ''}`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':value': value },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        // The map is there, so the entry is: keep it.
-        if (mapExists && onlyIfAbsent) return false;
-      }
-      try {
-        await documents.send(
-          new UpdateCommand({
-            TableName: tableName(),
-            Key: requestKey(id),
-            UpdateExpression: 'SET #map = :map',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#map)',
-            ExpressionAttributeNames: { '#map': attribute },
-            ExpressionAttributeValues: { ':map': { [key]: value } },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        // Someone else created the map meanwhile: set the entry in it.
-        mapExists = true;
-      }
+      if (await setEntry(`attribute_exists(#map)${onlyIfAbsent ? ' AND attribute_not_exists(#map.#key)' : ''}`)) return true;
+      // The map is there, so the entry is: keep it.
+      if (mapExists && onlyIfAbsent) return false;
+      const created = await updateIf(id, {
+        set: 'SET #map = :map',
+        condition: 'attribute_exists(pk) AND attribute_not_exists(#map)',
+        names: { '#map': attribute },
+        values: { ':map': { [key]: value } },
+      });
+      if (created) return true;
+      // Someone else created the map meanwhile: set the entry in it.
+      mapExists = true;
     }
     throw new Error(`Could not record ${attribute}.${key} on request ${id}`);
   },
 
   /** The approvals channel's message for the request (Slack), kept as soon as Slack answers. */
   async setSlackMessage(id: string, ref: { channel: string; ts: string }): Promise<void> {
-    await documents.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: requestKey(id),
-        UpdateExpression: 'SET #slackMessage = :ref',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#slackMessage': 'slackMessage' },
-        ExpressionAttributeValues: { ':ref': ref },
-      }),
-    );
+    await updateIf(id, { set: 'SET #slackMessage = :ref', condition: 'attribute_exists(pk)', names: { '#slackMessage': 'slackMessage' }, values: { ':ref': ref } });
   },
 
   async saveTaskToken(id: string, taskToken: string): Promise<void> {
