@@ -28,6 +28,6 @@ export default tseslint.config(
   {
     // Domain modules hold the rules; the outside world stays in adapters.
     files: ['functions/domain/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '@slack/*', '@middy/*', 'nodemailer', '../adapters/*'] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '@middy/*', 'nodemailer', '../adapters/*'] }] },
   },
 );

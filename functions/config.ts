@@ -196,6 +196,8 @@ export interface EmailConfig {
   smtpUrl?: string;
   /** outbox transport: the local sink's URL. */
   outboxUrl?: string;
+  /** One attempt to hand a message over is abandoned after this long (ms); the durable path retries. */
+  attemptTimeoutMs: number;
 }
 
 export const emailConfig = memo((env): EmailConfig => {
@@ -207,6 +209,7 @@ export const emailConfig = memo((env): EmailConfig => {
     from,
     smtpUrl: transport === 'smtp' ? required(env, 'SMTP_URL') : undefined,
     outboxUrl: transport === 'outbox' ? url(env, 'OUTBOX_URL', required(env, 'OUTBOX_URL')) : undefined,
+    attemptTimeoutMs: positiveInt(env, 'EMAIL_ATTEMPT_TIMEOUT_MS', 5000),
   };
 });
 
@@ -220,6 +223,8 @@ export interface SlackConfig {
   directMessages: boolean;
   /** Local Slack sink: base URL for the Web API (…/api/) and where webhooks go. Unset in AWS. */
   apiUrl?: string;
+  /** One Slack call is abandoned after this long (ms); the durable path retries. */
+  attemptTimeoutMs: number;
 }
 
 export const slackConfig = memo((env): SlackConfig => {
@@ -229,6 +234,7 @@ export const slackConfig = memo((env): SlackConfig => {
     channel: mode === 'app' ? required(env, 'SLACK_CHANNEL') : undefined,
     directMessages: optional(env, 'SLACK_DIRECT_MESSAGES') === 'true',
     apiUrl: url(env, 'SLACK_API_URL', optional(env, 'SLACK_API_URL')),
+    attemptTimeoutMs: positiveInt(env, 'SLACK_ATTEMPT_TIMEOUT_MS', 2000),
   };
 });
 

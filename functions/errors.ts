@@ -146,3 +146,15 @@ export class DeliveryFailed extends CachegateError {
     super(message, options);
   }
 }
+
+/**
+ * A retryable DeliveryFailed after which the message may have arrived all the same: the attempt timed out,
+ * the connection broke after the request was sent, or the sink answered 5xx. Same `name`, so the durable
+ * path treats it as any retryable DeliveryFailed; the Slack service looks for the earlier post before
+ * posting again (message metadata), while an email retried after it may arrive twice.
+ */
+export class DeliveryUncertain extends DeliveryFailed {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, true, undefined, options);
+  }
+}

@@ -92,6 +92,8 @@ Or approve from Slack: the approval message is in the outbox too, and its Approv
 Slack's signed click as a Slack user (bob is U0BOB00001, carol U0CAROL001); from a shell:
   curl -s -X POST ${stack.url}/dev/slack/click -d request=<id> -d action=approve -d user=U0BOB00001
 Watch it here, or: curl -s ${stack.url}/requests/<id> -H "Authorization: Bearer ${token}"
+Try an outage: mail or Slack down (state=down), slow (state=slow, delayMs=…) and back (state=up):
+  curl -s -X POST ${stack.url}/dev/faults/slack -d state=down      (curl -s ${stack.url}/dev/faults: how each is)
 Ctrl-C stops.
 
 `;

@@ -4,7 +4,8 @@
  *   API Gateway  → local/http-gateway.ts (routes read from serverless.yml), plus /dev routes and sinks
  *   Step Functions → local/stepfunctions/runner.ts (aws-local-stepfunctions, the same ASL file)
  *   DynamoDB     → dynalite        ElastiCache + EC2 → local/aws-emulator
- *   email, Slack → local/sinks (GET /dev/outbox)
+ *   email, Slack → local/sinks (GET /dev/outbox), each on its own port so that it can be taken down,
+ *                  made slow and brought back (`stack.faults`, POST /dev/faults/{mail|slack})
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +22,8 @@ import { webAssets } from './web-assets.js';
 import { serveSlackClick } from './slack-click.js';
 import { Outbox, outboxHandler, SlackSink } from './sinks/index.js';
 import { LocalSqs, type LocalQueue, type QueueConsumer } from './sqs/queue.js';
+import { SwitchableSink } from './sinks/switchable-server.js';
+import { serveFaults } from './sinks/fault-routes.js';
 import { loadDefinition } from './stepfunctions/load-definition.js';
 import { LocalStepFunctions, type LambdaHandler, type StateChange } from './stepfunctions/runner.js';
 
@@ -86,6 +89,8 @@ export interface LocalStackOptions {
    * and a local bot token). `users`: Slack user id → email, for users.info.
    */
   slack?: { mode: 'app' | 'webhook' | 'off'; channel?: string; directMessages?: boolean; signingSecret?: string; botToken?: string; users?: Record<string, string> };
+  /** How long one email or Slack call may take (EMAIL_/SLACK_ATTEMPT_TIMEOUT_MS); short in tests of slow sinks. */
+  attemptTimeoutsMs?: { email?: number; slack?: number };
 }
 
 export interface LocalStack {
@@ -93,6 +98,8 @@ export interface LocalStack {
   emulator: AwsEmulator;
   outbox: Outbox;
   slack: SlackSink;
+  /** The mail sink (OUTBOX_URL) and the Slack sink (SLACK_API_URL): down(), slow(delayMs?), up(). */
+  faults: { mail: SwitchableSink; slack: SwitchableSink };
   stepFunctions: LocalStepFunctions;
   /** The notification queue (SQS) and its consumer: `settled()` once nothing is being delivered. */
   notifications: LocalQueue;
@@ -157,7 +164,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const late: { authorizer?: LocalAuthorizer; web?: (req: IncomingMessage, res: ServerResponse) => boolean } = {};
 
   let routes: Route[] = [];
+  // The API's port shows the outbox and takes the /dev routes; the functions deliver to the sinks' own ports.
   const sinks = [outboxHandler(outbox), slack.handler];
+  const faults = { mail: new SwitchableSink('mail', [outboxHandler(outbox)]), slack: new SwitchableSink('Slack', [slack.handler]) };
+  await Promise.all([faults.mail.start(), faults.slack.start()]);
   const tokens: Record<string, string> = {};
 
   function signClick(payload: object, { timestamp = Math.floor(Date.now() / 1000) }: { timestamp?: number } = {}): { body: string; headers: Record<string, string> } {
@@ -183,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }
         if (late.web?.(req, res)) return;
         for (const sink of sinks) if (sink(req, res)) return;
+        if (await serveFaults(req, res, faults)) return;
         const body = await readBody(req);
         if (req.method === 'POST' && url.pathname === '/dev/slack/click') {
           await serveSlackClick(req, res, body.toString('utf8'), async (payload) => {
@@ -233,7 +244,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     METRICS_NAMESPACE: 'cachegate/local',
     PUBLIC_BASE_URL: url,
     EMAIL_TRANSPORT: 'outbox',
-    OUTBOX_URL: url,
+    OUTBOX_URL: faults.mail.url,
+    EMAIL_ATTEMPT_TIMEOUT_MS: options.attemptTimeoutsMs?.email?.toString(),
     EMAIL_FROM: 'cachegate@example.com',
     SECRETS_SOURCE: 'env',
     LINK_SIGNING_KEY: randomBytes(32).toString('base64url'),
@@ -249,14 +261,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Quiet unless asked: tests provoke failures on purpose; npm start asks for warnings. The test suite's
     // token-leak check (test/support/no-token-leaks.ts) asks for every line and shows only the errors.
     LOG_LEVEL: options.logLevel ?? process.env.LOCAL_STACK_LOG_LEVEL ?? 'error',
-    // Slack: the sink is mounted on this server (its Web API under /api/, webhooks under /webhook/).
+    // Slack: the sink has its own port (its Web API under /api/, webhooks under /webhook/), see faults.
     SLACK_MODE: slackMode,
     SLACK_CHANNEL: slackMode === 'app' ? options.slack?.channel ?? 'C0APPROVALS' : undefined,
     SLACK_DIRECT_MESSAGES: options.slack?.directMessages ? 'true' : undefined,
-    SLACK_API_URL: url,
+    SLACK_API_URL: faults.slack.url,
+    SLACK_ATTEMPT_TIMEOUT_MS: options.attemptTimeoutsMs?.slack?.toString(),
     SLACK_SIGNING_SECRET: slackSigningSecret,
     SLACK_BOT_TOKEN: slackMode === 'app' ? slackBotToken : undefined,
-    SLACK_WEBHOOK_URL: slackMode === 'webhook' ? `${url}/webhook/T0LOCAL/B0LOCAL/local` : undefined,
+    SLACK_WEBHOOK_URL: slackMode === 'webhook' ? `${faults.slack.url}/webhook/T0LOCAL/B0LOCAL/local` : undefined,
   });
 
   // Handlers read their configuration when loaded: the Step Functions endpoint must exist first.
@@ -297,6 +310,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     emulator,
     outbox,
     slack,
+    faults,
     stepFunctions,
     notifications,
     authorizer,
@@ -312,6 +326,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await stepFunctions.close();
       // No new deliveries; those under way finish before the stores they write to go away.
       await sqs.close();
+      await Promise.all([faults.mail.close(), faults.slack.close()]);
       await dynamo.close();
       await emulator.close();
     },

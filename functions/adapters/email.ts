@@ -5,13 +5,20 @@
  * - `smtp`: nodemailer over SMTP_URL (smtp://user:pass@host:port), e.g. a local MailHog/Mailpit.
  * - `outbox`: POST the message as JSON to OUTBOX_URL + '/email', the local sink (local/sinks/outbox.ts).
  *
- * Errors propagate: whether a failed email fails the task is the caller's decision. SES errors keep their
- * SDK names (MessageRejected, SendingPausedException, …); the SDK already retried throttling.
+ * One attempt per send, at most EMAIL_ATTEMPT_TIMEOUT_MS: retrying (with back-off, for over an hour) is the
+ * durable delivery path's job, so the SES client makes one attempt too. Every failure is a DeliveryFailed:
+ * - retryable, not sent: SES throttling and sending quota (TooManyRequestsException, LimitExceededException,
+ *   Throttling), an SMTP 4xx reply, the connection refused;
+ * - retryable, maybe sent (DeliveryUncertain): no answer in time, a broken connection, a 5xx from SES or
+ *   the outbox. Retrying may deliver the email twice; email has no way to ask whether it arrived.
+ * - not retryable: a bad or unverified address, rejected content, paused or suspended sending, SMTP
+ *   5xx replies, bad SMTP credentials, any other 4xx.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Transporter } from 'nodemailer';
 import { awsConfig, emailConfig, type EmailConfig } from '../config.js';
-import { CachegateError } from '../errors.js';
+import { ConfigError, DeliveryFailed, DeliveryUncertain } from '../errors.js';
+import { fetchFailure, httpFailure } from './delivery-failure.js';
 
 export interface EmailMessage {
   to: string[];
@@ -35,13 +42,42 @@ export interface EmailSenderDeps {
 
 let sharedSes: SESv2Client | undefined;
 
-/** The SES v2 client, built once per container from AWS_REGION (and SES_ENDPOINT locally). */
-function sesClient(): SESv2Client {
+/** The SES v2 client, built once per container from AWS_REGION (and SES_ENDPOINT locally): one short attempt. */
+function sesClient(attemptTimeoutMs: number): SESv2Client {
   if (!sharedSes) {
     const { region, endpoints } = awsConfig();
-    sharedSes = new SESv2Client({ region, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) });
+    sharedSes = new SESv2Client({
+      region,
+      ...(endpoints.ses ? { endpoint: endpoints.ses } : {}),
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: attemptTimeoutMs, requestTimeout: attemptTimeoutMs },
+    });
   }
   return sharedSes;
+}
+
+/** SES's "not now": throttling and the sending quota (wire-formats: SES v2 SendEmail errors). */
+const SES_RETRY_LATER = new Set(['TooManyRequestsException', 'LimitExceededException', 'Throttling', 'ThrottlingException']);
+
+function sesFailure(error: unknown, attemptTimeoutMs: number): DeliveryFailed {
+  const { name, $metadata, $fault } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
+  const status = $metadata?.httpStatusCode;
+  const what = `SES SendEmail: ${name ?? 'error'}`;
+  if ((name && SES_RETRY_LATER.has(name)) || status === 429) return new DeliveryFailed(what, true);
+  if ($fault === 'server' || (status !== undefined && status >= 500)) return new DeliveryUncertain(what);
+  if (status !== undefined && status >= 400) return new DeliveryFailed(what, false);
+  // No HTTP answer: the connection or the timeout.
+  return fetchFailure(error, 'SES SendEmail', attemptTimeoutMs);
+}
+
+/** nodemailer's errors: SMTP replies carry responseCode (4xx: try later, 5xx: permanent); the rest are sockets. */
+function smtpFailure(error: unknown, attemptTimeoutMs: number): DeliveryFailed {
+  const { responseCode, code, message } = (error ?? {}) as { responseCode?: unknown; code?: unknown; message?: unknown };
+  if (typeof responseCode === 'number') return new DeliveryFailed(`SMTP: reply ${responseCode}`, responseCode < 500);
+  if (code === 'EAUTH' || code === 'EENVELOPE') return new DeliveryFailed(`SMTP: ${code}`, false);
+  if (typeof message === 'string' && /ECONNREFUSED/.test(message)) return new DeliveryFailed('SMTP: ECONNREFUSED', true);
+  if (code === 'ETIMEDOUT') return new DeliveryUncertain(`SMTP: no answer within ${attemptTimeoutMs} ms`);
+  return fetchFailure(error, 'SMTP', attemptTimeoutMs);
 }
 
 /** SES tag names and values allow only letters, digits, `_` and `-` (max 256). */
@@ -50,65 +86,78 @@ function sesTag(value: string): string {
 }
 
 function checkMessage(msg: EmailMessage): void {
-  if (msg.to.length === 0) throw new CachegateError('An email needs at least one recipient');
+  if (msg.to.length === 0) throw new DeliveryFailed('An email needs at least one recipient', false);
 }
 
 function sesSender(config: EmailConfig, client: () => SESv2Client): EmailSender {
   return {
     async send(msg) {
       checkMessage(msg);
-      await client().send(
-        new SendEmailCommand({
-          FromEmailAddress: config.from,
-          Destination: { ToAddresses: msg.to },
-          Content: {
-            Simple: {
-              Subject: { Data: msg.subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: msg.text, Charset: 'UTF-8' }, Html: { Data: msg.html, Charset: 'UTF-8' } },
-            },
+      const command = new SendEmailCommand({
+        FromEmailAddress: config.from,
+        Destination: { ToAddresses: msg.to },
+        Content: {
+          Simple: {
+            Subject: { Data: msg.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: msg.text, Charset: 'UTF-8' }, Html: { Data: msg.html, Charset: 'UTF-8' } },
           },
-          EmailTags: msg.tags ? Object.entries(msg.tags).map(([Name, Value]) => ({ Name: sesTag(Name), Value: sesTag(Value) })) : undefined,
-        }),
-      );
+        },
+        EmailTags: msg.tags ? Object.entries(msg.tags).map(([Name, Value]) => ({ Name: sesTag(Name), Value: sesTag(Value) })) : undefined,
+      });
+      try {
+        await client().send(command);
+      } catch (error) {
+        throw sesFailure(error, config.attemptTimeoutMs);
+      }
     },
   };
 }
 
 function smtpSender(config: EmailConfig): EmailSender {
-  if (!config.smtpUrl) throw new CachegateError('The smtp email transport needs SMTP_URL');
+  if (!config.smtpUrl) throw new ConfigError('The smtp email transport needs SMTP_URL');
   const smtpUrl = config.smtpUrl;
   let transport: Transporter | undefined;
   return {
     async send(msg) {
       checkMessage(msg);
       // Loaded on first use: SMTP is for self-hosted runs; the Lambda bundles leave nodemailer out (serverless.yml).
-      transport ??= (await import('nodemailer')).default.createTransport(smtpUrl);
-      await transport.sendMail({
-        from: config.from,
-        to: msg.to,
-        subject: msg.subject,
-        text: msg.text,
-        html: msg.html,
-        headers: msg.tags ? { 'X-Cachegate-Tags': Object.entries(msg.tags).map(([k, v]) => `${sesTag(k)}=${sesTag(v)}`).join('; ') } : undefined,
-      });
+      const timeouts = { connectionTimeout: config.attemptTimeoutMs, greetingTimeout: config.attemptTimeoutMs, socketTimeout: config.attemptTimeoutMs };
+      transport ??= (await import('nodemailer')).default.createTransport({ url: smtpUrl, ...timeouts });
+      try {
+        await transport.sendMail({
+          from: config.from,
+          to: msg.to,
+          subject: msg.subject,
+          text: msg.text,
+          html: msg.html,
+          headers: msg.tags ? { 'X-Cachegate-Tags': Object.entries(msg.tags).map(([k, v]) => `${sesTag(k)}=${sesTag(v)}`).join('; ') } : undefined,
+        });
+      } catch (error) {
+        throw smtpFailure(error, config.attemptTimeoutMs);
+      }
     },
   };
 }
 
 function outboxSender(config: EmailConfig, fetchFn: typeof fetch): EmailSender {
-  if (!config.outboxUrl) throw new CachegateError('The outbox email transport needs OUTBOX_URL');
+  if (!config.outboxUrl) throw new ConfigError('The outbox email transport needs OUTBOX_URL');
   const endpoint = `${config.outboxUrl.replace(/\/+$/, '')}/email`;
   return {
     async send(msg) {
       checkMessage(msg);
-      const response = await fetchFn(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ from: config.from, ...msg }),
-        signal: AbortSignal.timeout(5000),
-      });
-      if (!response.ok) throw new CachegateError(`The email outbox answered HTTP ${response.status}`);
+      let response: Response;
+      try {
+        response = await fetchFn(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ from: config.from, ...msg }),
+          signal: AbortSignal.timeout(config.attemptTimeoutMs),
+        });
+      } catch (error) {
+        throw fetchFailure(error, 'Email outbox', config.attemptTimeoutMs);
+      }
       await response.body?.cancel();
+      if (!response.ok) throw httpFailure(response, 'Email outbox');
     },
   };
 }
@@ -116,7 +165,7 @@ function outboxSender(config: EmailConfig, fetchFn: typeof fetch): EmailSender {
 export function createEmailSender(config: EmailConfig, deps: EmailSenderDeps = {}): EmailSender {
   switch (config.transport) {
     case 'ses':
-      return sesSender(config, () => deps.ses ?? sesClient());
+      return sesSender(config, () => deps.ses ?? sesClient(config.attemptTimeoutMs));
     case 'smtp':
       return smtpSender(config);
     case 'outbox':

@@ -154,6 +154,26 @@ async function deleteIfFor(key: { pk: string; sk: string }, requestId: string): 
   }
 }
 
+/** One conditional update of the request item; false when its condition did not hold. */
+async function updateIf(id: string, update: { set: string; condition: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: requestKey(id),
+        UpdateExpression: update.set,
+        ConditionExpression: update.condition,
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export const requestStore = {
   async get(id: string): Promise<AccessRequestRecord | undefined> {
     const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: requestKey(id), ConsistentRead: true }));
@@ -241,6 +261,49 @@ export const requestStore = {
   async markDelivered(id: string, key: string, at: Date): Promise<void> {
     const ttl = Math.floor(at.getTime() / 1000) + DELIVERY_MARK_TTL_SECONDS;
     await documents.send(new PutCommand({ TableName: tableName(), Item: { pk: `REQ#${id}`, sk: `DELIVERED#${key}`, at: at.toISOString(), ttl } }));
+  },
+
+  /**
+   * Sets one entry of a map attribute of the request (Slack refs and attempts, functions/domain/
+   * slack-delivery.ts), creating the map on first use. `onlyIfAbsent`: an entry already there is kept (the
+   * first attempt's time). DynamoDB cannot create a map and set an entry in it in one expression, hence
+   * the two conditional writes. `replacing`: only if the entry still holds this value (compare-and-set).
+   * Returns false when `onlyIfAbsent` kept an existing entry, or the entry no longer held `replacing`.
+   * Neither this nor setSlackMessage bumps the request's version: Slack bookkeeping never makes a
+   * decision's conditional write fail.
+   */
+  async setMapEntry(
+    id: string,
+    attribute: 'slackDirectMessages' | 'slackAttempts',
+    key: string,
+    value: unknown,
+    { onlyIfAbsent = false, replacing }: { onlyIfAbsent?: boolean; replacing?: unknown } = {},
+  ): Promise<boolean> {
+    const names = { '#map': attribute, '#key': key };
+    const setEntry = (condition: string, values: Record<string, unknown> = {}): Promise<boolean> =>
+      updateIf(id, { set: 'SET #map.#key = :value', condition, names, values: { ':value': value, ...values } });
+    if (replacing !== undefined) return setEntry('#map.#key = :replacing', { ':replacing': replacing });
+    let mapExists = false;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await setEntry(`attribute_exists(#map)${onlyIfAbsent ? ' AND attribute_not_exists(#map.#key)' : ''}`)) return true;
+      // The map is there, so the entry is: keep it.
+      if (mapExists && onlyIfAbsent) return false;
+      const created = await updateIf(id, {
+        set: 'SET #map = :map',
+        condition: 'attribute_exists(pk) AND attribute_not_exists(#map)',
+        names: { '#map': attribute },
+        values: { ':map': { [key]: value } },
+      });
+      if (created) return true;
+      // Someone else created the map meanwhile: set the entry in it.
+      mapExists = true;
+    }
+    throw new Error(`Could not record ${attribute}.${key} on request ${id}`);
+  },
+
+  /** The approvals channel's message for the request (Slack), kept as soon as Slack answers. */
+  async setSlackMessage(id: string, ref: { channel: string; ts: string }): Promise<void> {
+    await updateIf(id, { set: 'SET #slackMessage = :ref', condition: 'attribute_exists(pk)', names: { '#slackMessage': 'slackMessage' }, values: { ':ref': ref } });
   },
 
   async saveTaskToken(id: string, taskToken: string): Promise<void> {

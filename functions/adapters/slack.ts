@@ -1,290 +1,267 @@
 /**
- * Posts request notifications to Slack, in one of two modes (SLACK_MODE):
+ * Slack, in one of two modes (SLACK_MODE), over plain fetch:
  *
- * - `app`: a Slack app's bot token and the Web API (`@slack/web-api` WebClient): chat.postMessage to the
- *   approvals channel (and, with SLACK_DIRECT_MESSAGES, to each approver's DM), chat.update to replace the
- *   buttons with the outcome, thread replies, ephemeral messages, users.info for an approver's email.
- * - `webhook`: an incoming webhook (`@slack/webhook`): link buttons to the approval page only. A webhook
- *   cannot edit or thread, so `update` and `reply` post a new message to the webhook's channel, and
- *   `postEphemeral` does nothing (there are no interactions to answer in this mode).
+ * - `app`: the Web API with a bot token: chat.postMessage (to the approvals channel, a user's DM, or a
+ *   thread), chat.update, chat.postEphemeral, users.info, and for finding an earlier post:
+ *   conversations.open (a user's DM channel) and conversations.history / conversations.replies with
+ *   message metadata.
+ * - `webhook`: an incoming webhook: it can only post a new message to its channel; it cannot edit, thread,
+ *   answer privately or read anything back.
  *
- * Both SDKs can point at the local sink (local/sinks/slack-sink.ts): the WebClient through `slackApiUrl`,
- * the webhook through its URL.
+ * Why fetch and not @slack/web-api + @slack/webhook: those two (with axios and their dependencies) were
+ * 73 KB of every notifying function's bundle, and cachegate calls seven methods with simple JSON. The code
+ * we own instead is the request and the error classification below; the wire format is in docs/slack.md.
  *
- * Failures: 429 `ratelimited` (after Retry-After), 5xx, network errors and Slack's transient platform
- * errors are retried with back-off inside a bounded budget (≤ 5 s by default, each attempt ≤ 2 s); anything
- * else, and anything still failing, is thrown. Callers wrap notifications in `notifySafely`, which logs and
- * swallows: Slack must never fail or hold up the workflow.
+ * One attempt per call (at most SLACK_ATTEMPT_TIMEOUT_MS): retrying is the durable delivery path's job.
+ * Every failure is a DeliveryFailed (functions/adapters/delivery-failure.ts):
+ * - retryable, not delivered: 429 `ratelimited` (retryAfterSeconds from Retry-After), connection refused,
+ *   `service_unavailable`, `request_timeout`;
+ * - retryable, maybe delivered (DeliveryUncertain): no answer in time, a broken connection, 5xx,
+ *   `internal_error`, `fatal_error`;
+ * - not retryable: every other Slack error (`channel_not_found`, `not_in_channel`, `invalid_auth`,
+ *   `missing_scope`, `message_not_found`, …) and 4xx.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode as WebApiErrorCode, LogLevel, WebClient } from '@slack/web-api';
-import { ErrorCode as WebhookErrorCode, IncomingWebhook, type FetchFunction } from '@slack/webhook';
 import { slackConfig } from '../config.js';
-import { ConfigError } from '../errors.js';
-import { logger as defaultLogger } from '../logger.js';
-import { approvalMessage, withReviewLink, type ApprovalButtons, type SlackBlock } from '../domain/slack-messages.js';
-import type { RequestView } from '../domain/notification-messages.js';
+import { ConfigError, DeliveryFailed, DeliveryUncertain } from '../errors.js';
+import type { SlackRef } from '../domain/slack-delivery.js';
+import type { SlackMessage } from '../domain/slack-messages.js';
+import { fetchFailure, httpFailure } from './delivery-failure.js';
 
-export interface SlackRef {
-  channel: string;
-  ts: string;
+export type { SlackRef };
+
+/** Which message of which request a post is; carried as message metadata so that it can be found again. */
+export interface MessageKey {
+  requestId: string;
+  /** e.g. `channel`, `dm-U0BOB00001`, `reply-granted` (letters, digits, `-`). */
+  message: string;
 }
 
-/** A direct message to one approver: their Slack user id, and their personal approval page if issued. */
-export interface DirectMessage {
-  user: string;
-  approvalUrl?: string;
-}
+/** Message metadata's event_type for every cachegate post (letters, digits, `_` and `-` only). */
+export const SLACK_EVENT_TYPE = 'cachegate_request';
 
 export interface SlackNotifier {
   readonly mode: 'webhook' | 'app';
   /**
-   * Posts the approval request; returns where it went (app mode), for later update/reply, or undefined
-   * (webhook mode). App mode with direct messages on also DMs each of `directTo`; a DM that fails is logged
-   * and skipped. A DM with the approver's personal `approvalUrl` also carries a link button to that review
-   * page (a DM is private, so the personal link may go there).
+   * Posts a new message: app mode to `to` (a channel id, or a user id for their DM; default the approvals
+   * channel), in the thread of `threadTs` if given, with `key` as message metadata; webhook mode to the
+   * webhook's channel. Returns where it went (app mode).
    */
-  postApproval(view: RequestView, buttons: ApprovalButtons, options?: { directTo?: DirectMessage[] }): Promise<SlackRef | undefined>;
-  /** Replaces the message at `ref`; with no ref (or a webhook) posts the blocks as a new message. */
-  update(ref: SlackRef | undefined, blocks: SlackBlock[], text: string): Promise<void>;
-  /** Replies in the thread of `ref`; with no ref (or a webhook) posts a new message. */
-  reply(ref: SlackRef | undefined, blocks: SlackBlock[], text: string): Promise<void>;
+  post(message: SlackMessage, options?: { to?: string; threadTs?: string; key?: MessageKey }): Promise<SlackRef | undefined>;
+  /** Replaces the message at `ref` (app mode; webhook notifiers have no messages to edit). */
+  update(ref: SlackRef, message: SlackMessage): Promise<void>;
   /** A message only `user` sees (app mode); a no-op for webhooks. */
   postEphemeral(channel: string, user: string, text: string): Promise<void>;
+  /**
+   * The message posted with `key` (app mode) in `to` (default the approvals channel; a user id: their DM),
+   * in the thread of `threadTs` if given, no earlier than `since`; undefined when there is none (and
+   * always for webhooks, which cannot read).
+   */
+  findPost(key: MessageKey, options: { to?: string; threadTs?: string; since: Date }): Promise<SlackRef | undefined>;
   /** The Slack user's profile email (app mode, needs users:read.email); undefined if unknown. */
   lookupEmail?(userId: string): Promise<string | undefined>;
-}
-
-export interface SlackRetryPolicy {
-  /** No retry is started that could end after this long since the first attempt (ms). */
-  budgetMs: number;
-  maxAttempts: number;
-  /** Back-off for 5xx and network errors: base, 2×base, 4×base… (ms). */
-  baseDelayMs: number;
-  /** Each HTTP attempt is abandoned after this long (ms). */
-  attemptTimeoutMs: number;
-}
-
-export const DEFAULT_SLACK_RETRY: SlackRetryPolicy = { budgetMs: 5000, maxAttempts: 4, baseDelayMs: 250, attemptTimeoutMs: 2000 };
-
-/** Where failures are logged: functions/logger.ts by default (a Powertools Logger fits too). */
-export interface NotifyLogger {
-  warn(message: string, fields: Record<string, unknown>): void;
 }
 
 export interface SlackNotifierOptions {
   mode: 'webhook' | 'app';
   /** app: the approvals channel id. */
   channel?: string;
-  /** Local sink base URL: the WebClient calls `${apiUrl}/api/<method>`. Unset in AWS. */
+  /** Local sink base URL: calls go to `${apiUrl}/api/<method>`. Unset in AWS (https://slack.com). */
   apiUrl?: string;
   /** app: xoxb-… */
   botToken?: string;
-  /** webhook: https://hooks.slack.com/services/… (locally, a sink URL). A secret: never logged. */
+  /** webhook: https://hooks.slack.com/services/… (locally, a sink URL). A secret: never in a message. */
   webhookUrl?: string;
-  /** app: also DM each approver. */
-  directMessages?: boolean;
-  logger?: NotifyLogger;
-  retry?: Partial<SlackRetryPolicy>;
+  /** Each call is abandoned after this long (ms). */
+  attemptTimeoutMs?: number;
+  fetch?: typeof fetch;
 }
 
-/** Slack platform errors that mean "try again", not "you are wrong". */
-const TRANSIENT_PLATFORM_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 2000;
 
-/** Retry-After (seconds) learnt from webhook 429s, which the webhook SDK does not expose on its error. */
-const webhookRetryAfter = new WeakMap<object, number>();
+/** Slack errors that mean "not done, try later". */
+const RETRY_LATER = new Set(['ratelimited', 'rate_limited', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+/** Slack errors after which part of the call may have happened ("It's possible some aspect of the operation succeeded"). */
+const MAYBE_DONE = new Set(['internal_error', 'fatal_error']);
 
-function field(error: unknown, name: string): unknown {
-  return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[name] : undefined;
+/** How far back an earlier post is looked for: Slack's clock and ours may differ a little. */
+const CLOCK_SKEW_SECONDS = 60;
+/** conversations.history pages read at most (200 messages each) before concluding there is no earlier post. */
+const MAX_HISTORY_PAGES = 5;
+
+interface SlackMessageItem {
+  ts?: string;
+  bot_id?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
-/** How long to wait before retrying, or undefined when the error is not worth retrying. */
-function retryDelay(error: unknown, attempt: number, policy: SlackRetryPolicy): number | undefined {
-  const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
-  const status = field(error, 'statusCode');
-  switch (field(error, 'code')) {
-    case WebApiErrorCode.RateLimitedError:
-      return Number(field(error, 'retryAfter')) * 1000;
-    case WebApiErrorCode.RequestError:
-    case WebhookErrorCode.RequestError:
-      return backoff;
-    case WebApiErrorCode.HTTPError:
-      return typeof status === 'number' && status >= 500 ? backoff : undefined;
-    case WebhookErrorCode.HTTPError:
-      if (status === 429) return (webhookRetryAfter.get(error as object) ?? 1) * 1000;
-      return typeof status === 'number' && status >= 500 ? backoff : undefined;
-    case WebApiErrorCode.PlatformError: {
-      const slackError = field(field(error, 'data'), 'error');
-      return typeof slackError === 'string' && TRANSIENT_PLATFORM_ERRORS.has(slackError) ? backoff : undefined;
-    }
-    default:
-      return undefined;
-  }
+function platformFailure(method: string, error: string): DeliveryFailed {
+  const text = `Slack ${method}: ${error.slice(0, 80)}`;
+  if (RETRY_LATER.has(error)) return new DeliveryFailed(text, true);
+  if (MAYBE_DONE.has(error)) return new DeliveryUncertain(text);
+  return new DeliveryFailed(text, false);
 }
 
-/** Runs `call`, retrying what is retryable while the budget allows; throws the last error otherwise. */
-export async function withSlackRetry<T>(call: () => Promise<T>, policy: SlackRetryPolicy = DEFAULT_SLACK_RETRY): Promise<T> {
-  const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const delay = retryDelay(error, attempt, policy);
-      const elapsed = Date.now() - started;
-      if (delay === undefined || !Number.isFinite(delay) || attempt >= policy.maxAttempts) throw error;
-      if (elapsed + delay + policy.attemptTimeoutMs > policy.budgetMs) throw error;
-      await sleep(delay);
-    }
-  }
+function slackTs(date: Date): string {
+  return `${Math.max(0, Math.floor(date.getTime() / 1000) - CLOCK_SKEW_SECONDS)}.000000`;
 }
 
-/** What is safe to log about a Slack failure: no tokens, no URLs (a webhook URL is a secret). */
-export function describeSlackError(error: unknown): Record<string, unknown> {
-  const message = error instanceof Error ? error.message : String(error);
-  const data = field(error, 'data');
-  return {
-    errorName: error instanceof Error ? error.name : typeof error,
-    errorCode: field(error, 'code'),
-    slackError: field(data, 'error'),
-    statusCode: field(error, 'statusCode'),
-    retryAfter: field(error, 'retryAfter'),
-    errorMessage: message.replace(/https?:\/\/\S+/g, '[url]').replace(/xox[a-z]-[\w-]+/g, '[token]').slice(0, 300),
-  };
+function metadataOf(key: MessageKey): { event_type: string; event_payload: Record<string, string> } {
+  return { event_type: SLACK_EVENT_TYPE, event_payload: { request_id: key.requestId, message: key.message } };
 }
 
-/**
- * Runs a notification and never lets it fail the caller: a failure is logged (with the request id) and
- * the result is undefined.
- */
-export async function notifySafely<T>(
-  action: string,
-  notify: () => Promise<T>,
-  context: { requestId?: string; logger?: NotifyLogger } = {},
-): Promise<T | undefined> {
-  try {
-    return await notify();
-  } catch (error) {
-    (context.logger ?? defaultLogger).warn('Slack notification failed; continuing without it', {
-      action,
-      ...(context.requestId ? { requestId: context.requestId } : {}),
-      ...describeSlackError(error),
-    });
-    return undefined;
-  }
+function isPostOf(item: SlackMessageItem, key: MessageKey): boolean {
+  const payload = item.metadata?.event_payload;
+  return item.metadata?.event_type === SLACK_EVENT_TYPE && payload?.request_id === key.requestId && payload.message === key.message;
 }
 
-function appNotifier(options: SlackNotifierOptions, policy: SlackRetryPolicy, logger: NotifyLogger): SlackNotifier {
+function appNotifier(options: SlackNotifierOptions, timeoutMs: number, fetchFn: typeof fetch): SlackNotifier {
   if (!options.channel) throw new ConfigError('Slack app mode needs a channel (SLACK_CHANNEL)');
   if (!options.botToken) throw new ConfigError('Slack app mode needs a bot token (SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_PARAMETER)');
   const channel = options.channel;
-  // Retries are ours (bounded by the policy), so the client makes one attempt and reports 429 at once.
-  const client = new WebClient(options.botToken, {
-    ...(options.apiUrl ? { slackApiUrl: `${options.apiUrl.replace(/\/+$/, '')}/api/` } : {}),
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: policy.attemptTimeoutMs,
-    logLevel: LogLevel.ERROR,
-  });
-  const retry = <T>(call: () => Promise<T>): Promise<T> => withSlackRetry(call, policy);
+  const token = options.botToken;
+  const base = `${(options.apiUrl ?? 'https://slack.com').replace(/\/+$/, '')}/api`;
 
-  const post = async (target: string, blocks: SlackBlock[], text: string, threadTs?: string): Promise<SlackRef> => {
-    const result = await retry(() =>
-      client.chat.postMessage({ channel: target, text, blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }),
-    );
-    return { channel: result.channel ?? target, ts: result.ts ?? '' };
-  };
+  /**
+   * One Web API call. Writes (chat.*) go as JSON, as Slack recommends for blocks and metadata; reads go
+   * form-encoded, which every method accepts. The token is always in the Authorization header.
+   */
+  async function call<T extends object>(method: string, params: Record<string, unknown>, encoding: 'json' | 'form'): Promise<T> {
+    const what = `Slack ${method}`;
+    let body: unknown;
+    try {
+      const response = await fetchFn(`${base}/${method}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': encoding === 'json' ? 'application/json; charset=utf-8' : 'application/x-www-form-urlencoded',
+        },
+        body:
+          encoding === 'json'
+            ? JSON.stringify(params)
+            : new URLSearchParams(Object.entries(params).flatMap(([k, v]): [string, string][] => (v === undefined ? [] : [[k, String(v)]]))).toString(),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw httpFailure(response, what);
+      }
+      body = await response.json();
+    } catch (error) {
+      if (error instanceof DeliveryFailed) throw error;
+      throw fetchFailure(error, what, timeoutMs);
+    }
+    const answer = body as { ok?: unknown; error?: unknown };
+    if (answer.ok !== true) throw platformFailure(method, typeof answer.error === 'string' ? answer.error : 'unknown_error');
+    return body as T;
+  }
+
+  /** The DM channel with a user (conversations.open is idempotent: the same D… every time). */
+  async function conversationOf(to: string): Promise<string> {
+    if (!/^[UW][A-Z0-9]+$/.test(to)) return to;
+    const opened = await call<{ channel?: { id?: string } }>('conversations.open', { users: to }, 'form');
+    if (!opened.channel?.id) throw new DeliveryUncertain('Slack conversations.open: no channel in the answer');
+    return opened.channel.id;
+  }
 
   return {
     mode: 'app',
-    async postApproval(view, buttons, { directTo = [] } = {}) {
-      const message = approvalMessage(view, buttons);
-      const ref = await post(channel, message.blocks, message.text);
-      if (options.directMessages) {
-        await Promise.all(
-          directTo.map(({ user, approvalUrl }) => {
-            const direct = approvalUrl ? withReviewLink(message, approvalUrl) : message;
-            return notifySafely('slack.dm-approver', () => post(user, direct.blocks, direct.text), { requestId: view.id, logger });
-          }),
-        );
-      }
-      return ref;
+    async post(message, { to = channel, threadTs, key } = {}) {
+      const result = await call<{ channel?: string; ts?: string }>(
+        'chat.postMessage',
+        {
+          channel: to,
+          text: message.text,
+          blocks: message.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          ...(key ? { metadata: metadataOf(key) } : {}),
+        },
+        'json',
+      );
+      if (!result.ts) throw new DeliveryUncertain('Slack chat.postMessage: no ts in the answer');
+      return { channel: result.channel ?? to, ts: result.ts };
     },
-    async update(ref, blocks, text) {
-      if (!ref) {
-        await post(channel, blocks, text);
-        return;
-      }
-      await retry(() => client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));
-    },
-    async reply(ref, blocks, text) {
-      await (ref ? post(ref.channel, blocks, text, ref.ts) : post(channel, blocks, text));
+    async update(ref, message) {
+      await call('chat.update', { channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }, 'json');
     },
     async postEphemeral(target, user, text) {
-      await retry(() => client.chat.postEphemeral({ channel: target, user, text }));
+      await call('chat.postEphemeral', { channel: target, user, text }, 'json');
+    },
+    async findPost(key, { to = channel, threadTs, since }) {
+      const conversation = await conversationOf(to);
+      const method = threadTs ? 'conversations.replies' : 'conversations.history';
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+        const result = await call<{ messages?: SlackMessageItem[]; has_more?: boolean; response_metadata?: { next_cursor?: string } }>(
+          method,
+          { channel: conversation, ts: threadTs, oldest: slackTs(since), limit: 200, include_all_metadata: true, cursor },
+          'form',
+        );
+        const found = (result.messages ?? []).find((item) => item.bot_id !== undefined && isPostOf(item, key));
+        if (found?.ts) return { channel: conversation, ts: found.ts };
+        cursor = result.response_metadata?.next_cursor || undefined;
+        if (!result.has_more || !cursor) return undefined;
+      }
+      // Hundreds of messages since the first attempt and none is ours: treat it as never posted.
+      return undefined;
     },
     async lookupEmail(userId) {
       try {
-        const result = await retry(() => client.users.info({ user: userId }));
+        const result = await call<{ user?: { profile?: { email?: string } } }>('users.info', { user: userId }, 'form');
         return result.user?.profile?.email || undefined;
       } catch (error) {
-        if (field(field(error, 'data'), 'error') === 'user_not_found') return undefined;
+        if (error instanceof DeliveryFailed && !error.retryable && /user_not_found/.test(error.message)) return undefined;
         throw error;
       }
     },
   };
 }
 
-function webhookNotifier(options: SlackNotifierOptions, policy: SlackRetryPolicy): SlackNotifier {
+function webhookNotifier(options: SlackNotifierOptions, timeoutMs: number, fetchFn: typeof fetch): SlackNotifier {
   if (!options.webhookUrl) throw new ConfigError('Slack webhook mode needs a webhook URL (SLACK_WEBHOOK_URL or SLACK_WEBHOOK_URL_PARAMETER)');
-  // The webhook SDK turns a 429 into an error without its headers; this fetch notes Retry-After for the
-  // call in progress (AsyncLocalStorage keeps concurrent sends apart).
-  const hints = new AsyncLocalStorage<{ retryAfter?: number }>();
-  const fetchNotingRetryAfter: FetchFunction = async (url, init) => {
-    const response = await fetch(url, init);
-    const hint = hints.getStore();
-    if (hint && response.status === 429) {
-      const seconds = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
-      if (Number.isFinite(seconds) && seconds >= 0) hint.retryAfter = seconds;
-    }
-    return response;
-  };
-  const hook = new IncomingWebhook(options.webhookUrl, { fetch: fetchNotingRetryAfter, timeout: policy.attemptTimeoutMs, retryConfig: { retries: 0 } });
+  const webhookUrl = options.webhookUrl;
+  const what = 'Slack webhook';
 
-  const send = (blocks: SlackBlock[], text: string): Promise<void> =>
-    withSlackRetry(async () => {
-      const hint: { retryAfter?: number } = {};
-      try {
-        await hints.run(hint, () => hook.send({ text, blocks, unfurl_links: false, unfurl_media: false }));
-      } catch (error) {
-        if (hint.retryAfter !== undefined && typeof error === 'object' && error !== null) webhookRetryAfter.set(error, hint.retryAfter);
-        throw error;
-      }
-    }, policy);
+  async function send(message: SlackMessage): Promise<void> {
+    try {
+      const response = await fetchFn(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      // Success is HTTP 200 with the body `ok`; errors are an HTTP status with the code as text.
+      const text = (await response.text()).trim();
+      if (!response.ok) throw httpFailure(response, what, /^[a-z_]+$/.test(text) ? text : undefined);
+    } catch (error) {
+      if (error instanceof DeliveryFailed) throw error;
+      throw fetchFailure(error, what, timeoutMs);
+    }
+  }
 
   return {
     mode: 'webhook',
-    async postApproval(view, buttons) {
-      // A webhook message has no interactivity URL behind it: always link buttons to the approval page.
-      const message = approvalMessage(view, { ...buttons, interactive: false });
-      await send(message.blocks, message.text);
+    async post(message) {
+      await send(message);
       return undefined;
     },
-    async update(_ref, blocks, text) {
-      await send(blocks, text);
-    },
-    async reply(_ref, blocks, text) {
-      await send(blocks, text);
+    async update(_ref, message) {
+      await send(message);
     },
     async postEphemeral() {
       // Nothing to do: webhook mode receives no interactions, so there is nobody to answer privately.
+    },
+    async findPost() {
+      return undefined;
     },
   };
 }
 
 export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifier {
-  const policy = { ...DEFAULT_SLACK_RETRY, ...options.retry };
-  return options.mode === 'app' ? appNotifier(options, policy, options.logger ?? defaultLogger) : webhookNotifier(options, policy);
+  const timeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+  const fetchFn = options.fetch ?? fetch;
+  return options.mode === 'app' ? appNotifier(options, timeoutMs, fetchFn) : webhookNotifier(options, timeoutMs, fetchFn);
 }
 
 let shared: { key: string; notifier: SlackNotifier } | undefined;
@@ -302,7 +279,7 @@ export function slackNotifier(secrets: { botToken?: string; webhookUrl?: string 
       mode: config.mode,
       channel: config.channel,
       apiUrl: config.apiUrl,
-      directMessages: config.directMessages,
+      attemptTimeoutMs: config.attemptTimeoutMs,
       botToken: secrets.botToken,
       webhookUrl: secrets.webhookUrl,
     });

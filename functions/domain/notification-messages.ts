@@ -20,7 +20,6 @@ export type NotificationEvent =
   | 'failed'
   | 'reminder'
   | 'escalated'
-  | 'decided-by-other'
   | 'cancelled'
   | 'expiry-warning'
   | 'ended'
@@ -168,6 +167,9 @@ export function notificationContent(event: NotificationEvent, view: RequestView,
   const what = view.targetSummary;
   const approverFooter = `This link is for ${recipient} only; please do not forward it. Opening it changes nothing until you press Approve or Deny on the page.`;
   const deadline = formatTime(view.expiresAt);
+  // Outcomes go to the requester and the approvers; each reads what it means for them.
+  const toRequester = recipient.toLowerCase() === view.requester.toLowerCase();
+  const noActionForApprover = 'No action is needed from you.';
 
   switch (event) {
     case 'approval-requested':
@@ -197,17 +199,6 @@ export function notificationContent(event: NotificationEvent, view: RequestView,
         action: approverLink(event, view),
         footer: approverFooter,
       };
-    case 'decided-by-other': {
-      const decision = decisionOf(view);
-      const by = view.decidedBy ?? 'another approver';
-      return {
-        subject: `No action needed: ${id} was ${decision} by ${oneLine(by, 60)}`,
-        headline: `${by} has already ${decision} ${view.requester}'s request: ${what}.`,
-        details: withDecision(requestDetails(view, { deadline: false }), view),
-        next: 'Your approval link no longer works. You do not need to do anything.',
-        action: requestLink(view),
-      };
-    }
     case 'submitted':
       return {
         subject: `Submitted: your cache access request ${id}`,
@@ -226,21 +217,21 @@ export function notificationContent(event: NotificationEvent, view: RequestView,
       };
     case 'denied':
       return {
-        subject: `Denied: your cache access request ${id}`,
-        headline: `${view.decidedBy ?? 'An approver'} denied your request: ${what}.`,
+        subject: toRequester ? `Denied: your cache access request ${id}` : `Denied: ${who}'s cache access request ${id}`,
+        headline: `${view.decidedBy ?? 'An approver'} denied ${toRequester ? 'your' : `${view.requester}'s`} request: ${what}.`,
         details: withDecision(requestDetails(view, { deadline: false }), view),
-        next: 'Nothing was changed. If you still need access, submit a new request with more detail.',
-        action: requestLink(view, 'View your request'),
+        next: toRequester ? 'Nothing was changed. If you still need access, submit a new request with more detail.' : `Nothing was changed. ${noActionForApprover}`,
+        action: toRequester ? requestLink(view, 'View your request') : requestLink(view),
       };
     case 'granted': {
       const duration = formatDuration(view.durationMinutes);
       const until = deadline ? `Access ends at ${deadline}.` : duration ? `Access ends after ${duration}.` : 'This access has no end time.';
       return {
         subject: `Access granted: ${id}`,
-        headline: `Your access is now active: ${what}.`,
+        headline: toRequester ? `Your access is now active: ${what}.` : `${view.requester}'s access is now active: ${what}.`,
         details: withDecision(requestDetails(view, { deadline: false }), view),
-        next: `It can take about a minute to take effect. ${until}`,
-        action: requestLink(view, 'View your request'),
+        next: toRequester ? `It can take about a minute to take effect. ${until}` : `${until} ${noActionForApprover}`,
+        action: toRequester ? requestLink(view, 'View your request') : requestLink(view),
       };
     }
     case 'expired':
@@ -248,16 +239,16 @@ export function notificationContent(event: NotificationEvent, view: RequestView,
       return view.decidedBy
         ? {
             subject: `Access ended: ${id}`,
-            headline: `The access granted by request ${view.id} has ended and was removed: ${what}.`,
+            headline: `The access granted ${toRequester ? '' : `to ${view.requester} `}by request ${view.id} has ended and was removed: ${what}.`,
             details: withDecision(requestDetails(view, { deadline: false }), view),
-            next: 'If you need access again, submit a new request.',
+            next: toRequester ? 'If you need access again, submit a new request.' : noActionForApprover,
             action: requestLink(view),
           }
         : {
             subject: `Expired: cache access request ${id}`,
             headline: `No one decided on ${view.requester}'s request in time, so it expired: ${what}.`,
             details: requestDetails(view, { deadline: false }),
-            next: 'Nothing was changed. Approval links for it no longer work. Submit a new request if access is still needed.',
+            next: `Nothing was changed. Approval links for it no longer work. ${toRequester ? 'Submit a new request if access is still needed.' : noActionForApprover}`,
             action: requestLink(view),
           };
     case 'failed':
@@ -265,7 +256,9 @@ export function notificationContent(event: NotificationEvent, view: RequestView,
         subject: `Failed: cache access request ${id}`,
         headline: `The request was approved, but access could not be granted: ${what}.`,
         details: [...withDecision(requestDetails(view, { deadline: false }), view), { label: 'Error', value: view.failureReason ?? 'unknown' }],
-        next: 'Check the error above. If it does not explain itself, ask the platform team, who have the details in the logs.',
+        next: toRequester
+          ? 'Check the error above. If it does not explain itself, ask the platform team, who have the details in the logs.'
+          : `Nothing was granted, and ${view.requester} was told. The platform team has the details in the logs. ${noActionForApprover}`,
         action: requestLink(view),
       };
     case 'expiry-warning':

@@ -11,7 +11,6 @@
  */
 import { CachegateError } from '../errors.js';
 import {
-  decisionOf,
   formatDuration,
   formatTime,
   oneLine,
@@ -245,8 +244,6 @@ function outcomeLine(event: NotificationEvent, view: RequestView): string {
       return `:white_check_mark: *Approved*${by}. Access is active${until ? ` until ${until}` : ''}.${comment}`;
     case 'denied':
       return `:no_entry: *Denied*${by}.${comment}`;
-    case 'decided-by-other':
-      return `:information_source: Already *${decisionOf(view)}*${by}.${comment}`;
     case 'expired':
       return view.decidedBy
         ? ':hourglass: *Access ended*; the grant was removed.'

@@ -44,5 +44,5 @@ export const handler = httpRoute(
     if (click) await handleSlackClick(click, new Date());
     return empty(200);
   },
-  { use: [secretsMiddleware(['slackSigningSecret', ...SLACK_NOTIFY_SECRETS, 'approvalPolicy'])] },
+  { use: [secretsMiddleware(['slackSigningSecret', ...SLACK_NOTIFY_SECRETS])] },
 );

@@ -38,7 +38,7 @@ async function send(job: NotificationJob, request: AccessRequestRecord, linkKey:
   const round = job.event === 'extension-requested' ? request.extensions.find((r) => r.id === job.round) : undefined;
   if (job.channel === 'slack') {
     const asked = needsLink && slackConfig().directMessages && linkKey ? stillDeciding(request, round) : [];
-    await notifySlack(job.event, request, requestView, asked.length > 0 && linkKey ? await issueApprovalLinks(linkKey, request, asked, round) : {});
+    await notifySlack(job.event, request, requestView, asked.length > 0 && linkKey ? await issueApprovalLinks(linkKey, request, asked, round) : {}, job.round);
     return true;
   }
   const recipient = job.recipient ?? '';

@@ -37,7 +37,6 @@ export function recipientsOf(event: NotificationEvent, request: AccessRequestRec
     case 'approval-requested':
     case 'reminder':
     case 'escalated':
-    case 'decided-by-other':
       return approvers.filter((a) => !request.approvals[a] && a !== request.requester);
     case 'denied':
     case 'granted':

@@ -8,23 +8,24 @@
  * N of M, any deny ends the request; a double click is refused as "already decided".
  *
  * Slack's 3-second limit: the decision is made synchronously, before the 200 goes back. It is a few
- * DynamoDB reads and conditional writes plus one SendTaskSuccess (and, on approval, one email to the
- * requester), well under a second in practice; the Slack calls after it (chat.update, chat.postEphemeral)
- * each take one round trip when Slack is healthy. Only a failing Slack, retried within the adapter's
- * bounded budget, can push the reply past 3 s: the clicker then sees Slack's timeout warning, but the
- * decision is already recorded (the request page shows it) and a second click is refused as a duplicate.
- * Slack does not redeliver interactions. Doing the work after acknowledging would need a second, queued
- * invocation; for a handful of writes it is not worth it.
+ * DynamoDB reads and conditional writes plus one SendTaskSuccess, well under a second in practice; the
+ * Slack calls after it (chat.update of the channel message and the approvers' DMs, chat.postEphemeral)
+ * each take one round trip, and each is one attempt bounded by SLACK_ATTEMPT_TIMEOUT_MS. Those calls only
+ * give the clicker immediate feedback: a failed one is logged, and the decision's notifications (which
+ * update the same messages) go through the durable delivery path like every other. Slack does not
+ * redeliver interactions. Doing the work after acknowledging would need a second, queued invocation; for
+ * a handful of writes it is not worth it.
  */
 import { DECISION_BLOCK_ID, approvalRecordedReply } from '../domain/slack-messages.js';
-import type { AccessRequestRecord, Decision } from '../domain/request-lifecycle.js';
+import type { Decision } from '../domain/request-lifecycle.js';
 import { HttpError, ValidationError } from '../errors.js';
+import type { SlackTrackedRequest } from '../domain/slack-delivery.js';
 import { requestStore } from '../adapters/request-store.js';
-import { notifySafely, type SlackNotifier, type SlackRef } from '../adapters/slack.js';
+import type { SlackNotifier, SlackRef } from '../adapters/slack.js';
 import { logger } from '../logger.js';
 import { decide } from './decide-request.js';
 import { requestView } from './message-view.js';
-import { policyApprovers, showOutcome, slackForNotifications } from './slack-notify.js';
+import { showOutcome, slackForNotifications } from './slack-notify.js';
 
 export interface SlackClick {
   /** The clicking Slack user (from the signed payload; never the display name). */
@@ -83,34 +84,43 @@ export function parseSlackClick(payload: string | null): SlackClick | undefined 
 type Clicker = { kind: 'approver'; email: string } | { kind: 'requester' } | { kind: 'unknown' };
 
 /**
- * Who the Slack user is for this request. The policy's slackUserId is authoritative: an approver who has
- * one can act from that Slack account only, so the profile email (which a workspace admin, or the user
- * where allowed, can change) is consulted only for approvers listed without an id.
+ * Feedback to the clicker only (see the file comment): a Slack failure here is logged, never thrown, so
+ * that the decision already recorded still gets its 200.
  */
-async function clickerOf(userId: string, request: AccessRequestRecord, slack: SlackNotifier | undefined): Promise<Clicker> {
-  const known = policyApprovers(request);
-  const byId = known.find((approver) => approver.slackUserId === userId);
-  if (byId) return byId.email === request.requester ? { kind: 'requester' } : { kind: 'approver', email: byId.email };
-  const lookup = slack?.lookupEmail;
-  if (!slack || !lookup) return { kind: 'unknown' };
-  const profile = (await notifySafely('slack.users-info', () => lookup.call(slack, userId), { requestId: request.id }))?.toLowerCase();
-  if (!profile) return { kind: 'unknown' };
-  if (profile === request.requester) return { kind: 'requester' };
-  const byEmail = known.find((approver) => approver.email === profile && !approver.slackUserId);
-  return byEmail ? { kind: 'approver', email: byEmail.email } : { kind: 'unknown' };
+async function feedback<T>(action: string, requestId: string, call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    logger.warn('Slack feedback to a click failed', { action, requestId, error: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
 }
 
-function sameRef(a: SlackRef | undefined, b: SlackRef | undefined): boolean {
-  return a !== undefined && b !== undefined && a.channel === b.channel && a.ts === b.ts;
+/**
+ * Who the Slack user is for this request. The Slack ids snapshotted from the policy at submission are
+ * authoritative: an approver who has one can act from that Slack account only, so the profile email (which
+ * a workspace admin, or the user where allowed, can change) is consulted only for approvers without an id.
+ */
+async function clickerOf(userId: string, request: SlackTrackedRequest, slack: SlackNotifier | undefined): Promise<Clicker> {
+  const ids = request.slackUserIds ?? {};
+  const byId = Object.keys(ids).find((email) => ids[email] === userId);
+  if (byId) return byId === request.requester ? { kind: 'requester' } : { kind: 'approver', email: byId };
+  const lookup = slack?.lookupEmail;
+  if (!slack || !lookup) return { kind: 'unknown' };
+  const profile = (await feedback('slack.users-info', request.id, () => lookup.call(slack, userId)))?.toLowerCase();
+  if (!profile) return { kind: 'unknown' };
+  if (profile === request.requester) return { kind: 'requester' };
+  const eligible = [...request.approvers, ...request.escalationApprovers].includes(profile) && ids[profile] === undefined;
+  return eligible ? { kind: 'approver', email: profile } : { kind: 'unknown' };
 }
 
 /** Acts on one click: records the decision or says privately why not. Slack failures are logged only. */
 export async function handleSlackClick(click: SlackClick, now: Date): Promise<void> {
-  const slack = slackForNotifications();
+  const slack = await feedback('slack.configuration', click.requestId, async () => slackForNotifications());
   const tell = async (message: string): Promise<void> => {
     const channel = click.channel;
     if (!slack || !channel) return;
-    await notifySafely('slack.ephemeral', () => slack.postEphemeral(channel, click.userId, message), { requestId: click.requestId });
+    await feedback('slack.ephemeral', click.requestId, () => slack.postEphemeral(channel, click.userId, message));
   };
 
   const request = /^[0-9a-f-]{36}$/.test(click.requestId) ? await requestStore.get(click.requestId) : undefined;
@@ -135,21 +145,14 @@ export async function handleSlackClick(click: SlackClick, now: Date): Promise<vo
   if (result.outcome === 'recorded') {
     const approvals = Object.values(decided.approvals).filter((d) => d.decision === 'approve').length;
     const reply = approvalRecordedReply(requestView(decided), clicker.email, approvals, decided.approvalsRequired);
+    const thread = decided.slackMessage ?? click.message;
     await Promise.all([
       tell(`Your approval is recorded (${approvals} of ${decided.approvalsRequired}); the request needs more approvals.`),
-      notifySafely('slack.recorded', () => slack.reply(decided.slackMessage ?? click.message, reply.blocks, reply.text), { requestId: decided.id }),
+      feedback('slack.recorded', decided.id, () => slack.post(reply, thread ? { to: thread.channel, threadTs: thread.ts } : {})),
     ]);
     return;
   }
-  if (result.outcome === 'denied') {
-    // The workflow's "denied" notification will say the same; replacing the buttons now stops further clicks.
-    await showOutcome(slack, decided, requestView, click.message);
-    return;
-  }
-  // Approved: decide() already replaced the channel message (notifyPeople 'approved'); a DM clicked, or a
-  // channel message whose ref was not stored yet, is replaced here.
-  if (click.message && !sameRef(click.message, decided.slackMessage)) {
-    await showOutcome(slack, { ...decided, slackMessage: click.message }, requestView);
-  }
+  // Decided (approved or denied): the channel message, every approver's DM and the message clicked show
+  // the outcome now, so nobody clicks a decided request; the decision's own notification does it again.
+  await feedback('slack.outcome', decided.id, () => showOutcome(slack, decided, requestView, click.message));
 }
-

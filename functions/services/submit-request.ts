@@ -9,6 +9,7 @@ import { bodyFingerprint } from '../domain/body-fingerprint.js';
 import { approversForRequest, describeRequesters, mayRequest, policyFor } from '../domain/approval-policy.js';
 import { newRequestRecord, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { accessDuration, parseNewAccessRequest } from '../domain/request-rules.js';
+import { slackIdsOf, type SlackTrackedRequest } from '../domain/slack-delivery.js';
 import { unknownTargetProblem } from '../domain/unknown-target.js';
 import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
@@ -116,7 +117,10 @@ export async function submitRequest(input: {
     ...(idempotencyKey ? { idempotencyKey } : {}),
   });
   try {
-    await requestStore.create(record);
+    // Each approver's Slack id travels with the request: the functions that DM approvers and take their
+    // clicks then never need the policy.
+    const withSlackIds: SlackTrackedRequest = { ...record, slackUserIds: slackIdsOf(policy, requester) };
+    await requestStore.create(withSlackIds);
   } catch (error) {
     // A concurrent retry with the same Idempotency-Key created it first: that one is ours too.
     const existing = await requestStore.get(id);

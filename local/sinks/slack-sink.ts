@@ -3,8 +3,10 @@
  * does, recording every delivered message in the outbox, with faults on demand.
  *
  *   POST /api/chat.postMessage | chat.update | chat.postEphemeral | users.info | auth.test
- *        form-encoded (what @slack/web-api sends; objects such as `blocks` are JSON strings) or JSON;
- *        token from `Authorization: Bearer …` or a `token` field
+ *             | conversations.open | conversations.history | conversations.replies
+ *        JSON, or form-encoded (objects such as `blocks` as JSON strings); token from
+ *        `Authorization: Bearer …` or a `token` field. Messages keep their `metadata`, returned by
+ *        conversations.history/replies only with `include_all_metadata=true`, as Slack does.
  *   POST /webhook/… and /services/…    an incoming webhook: JSON { text, blocks } → 200 `ok`
  *   POST /dev/slack/faults             { fault, times?, method? } (see SlackFault); DELETE clears them
  *   GET  /dev/slack/calls              every call with its answer status
@@ -69,7 +71,7 @@ function parseParams(contentType: string, body: string): Record<string, unknown>
   }
   const params: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(body)) {
-    // @slack/web-api JSON-encodes objects and arrays inside the form.
+    // A form-encoded client JSON-encodes objects and arrays (blocks, metadata) inside the form.
     params[key] = /^\s*[[{]/.test(value) ? safeJson(value) : value;
   }
   return params;
@@ -117,7 +119,8 @@ export class SlackSink {
   #botToken?: string;
   #faults: FaultRule[] = [];
   #calls: SlackCall[] = [];
-  #messages = new Map<string, { text?: string; blocks?: unknown }>();
+  /** Every conversation's messages, oldest first. */
+  #conversations = new Map<string, StoredMessage[]>();
   #tsSeconds = Math.floor(Date.now() / 1000);
   #tsCounter = 0;
 
@@ -143,7 +146,7 @@ export class SlackSink {
   reset(): void {
     this.clearFaults();
     this.#calls = [];
-    this.#messages.clear();
+    this.#conversations.clear();
   }
 
   readonly handler: SinkHandler = (req, res) => {
@@ -170,6 +173,12 @@ export class SlackSink {
   #nextTs(): string {
     this.#tsCounter += 100;
     return `${this.#tsSeconds}.${String(this.#tsCounter).padStart(6, '0')}`;
+  }
+
+  #conversation(channel: string): StoredMessage[] {
+    let messages = this.#conversations.get(channel);
+    if (!messages) this.#conversations.set(channel, (messages = []));
+    return messages;
   }
 
   #log(call: Omit<SlackCall, 'at'>): void {
@@ -230,19 +239,22 @@ export class SlackSink {
         if (!channel) return fail('channel_not_found');
         if (!text && !blocks) return fail('no_text');
         // Posting to a user id opens (or reuses) the bot's DM with that user.
-        const target = /^[UW][A-Z0-9]+$/.test(channel) ? `D${channel.slice(1)}` : channel;
+        const target = dmChannelOf(channel);
         const ts = this.#nextTs();
         const threadTs = str(params.thread_ts);
-        this.#messages.set(`${target}/${ts}`, { text, blocks });
+        const metadata = metadataOf(params.metadata);
+        this.#conversation(target).push({ ts, text, blocks, ...(threadTs ? { threadTs } : {}), ...(metadata ? { metadata } : {}) });
         this.#record(method, { channel: target, ts, threadTs, user: target === channel ? undefined : channel }, text, blocks);
         return ok({ channel: target, ts, message: { type: 'message', user: 'U0CACHEGATE', bot_id: 'B0CACHEGATE', text: text ?? '', blocks, ts, ...(threadTs ? { thread_ts: threadTs } : {}) } });
       }
       case 'chat.update': {
         const ts = str(params.ts);
         if (!channel) return fail('channel_not_found');
-        if (!ts || !this.#messages.has(`${channel}/${ts}`)) return fail('message_not_found');
+        const stored = ts ? this.#conversations.get(channel)?.find((m) => m.ts === ts) : undefined;
+        if (!ts || !stored) return fail('message_not_found');
         if (!text && !blocks) return fail('no_text');
-        this.#messages.set(`${channel}/${ts}`, { text, blocks });
+        stored.text = text;
+        stored.blocks = blocks;
         this.#record(method, { channel, ts }, text, blocks);
         return ok({ channel, ts, text: text ?? '', message: { type: 'message', text: text ?? '', blocks, ts, edited: { user: 'U0CACHEGATE', ts: this.#nextTs() } } });
       }
@@ -260,6 +272,37 @@ export class SlackSink {
         if (!user || email === undefined) return fail('user_not_found');
         const name = email.split('@')[0] ?? user;
         return ok({ user: { id: user, team_id: 'T0LOCAL', name, real_name: name, is_bot: false, profile: { email, real_name: name, display_name: name } } });
+      }
+      case 'conversations.open': {
+        const users = str(params.users);
+        if (!users || !/^[UW][A-Z0-9]+$/.test(users)) return fail('user_not_found');
+        return ok({ channel: { id: dmChannelOf(users) } });
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        if (!channel) return fail('channel_not_found');
+        const all = this.#conversations.get(channel) ?? [];
+        const oldest = Number(str(params.oldest) ?? '0');
+        const withMetadata = params.include_all_metadata === true || params.include_all_metadata === 'true' || params.include_all_metadata === '1';
+        let selected: StoredMessage[];
+        if (method === 'conversations.history') {
+          // Top-level messages only (thread replies live in conversations.replies), newest first.
+          selected = all.filter((m) => !m.threadTs || m.threadTs === m.ts).reverse();
+        } else {
+          const ts = str(params.ts);
+          if (!ts || !all.some((m) => m.ts === ts)) return fail('thread_not_found');
+          selected = all.filter((m) => m.ts === ts || m.threadTs === ts);
+        }
+        selected = selected.filter((m) => Number(m.ts) >= oldest);
+        const limit = Math.min(Math.max(Number(str(params.limit) ?? '100') || 100, 1), 999);
+        const start = Number(Buffer.from(str(params.cursor) ?? '', 'base64url').toString('utf8') || '0') || 0;
+        const page = selected.slice(start, start + limit);
+        const more = start + limit < selected.length;
+        return ok({
+          messages: page.map((m) => messageJson(m, withMetadata)),
+          has_more: more,
+          response_metadata: { next_cursor: more ? Buffer.from(String(start + limit)).toString('base64url') : '' },
+        });
       }
       default:
         return fail('unknown_method');
@@ -316,6 +359,43 @@ export class SlackSink {
       slack: { method, ...where },
     });
   }
+}
+
+interface StoredMessage {
+  ts: string;
+  text?: string;
+  blocks?: unknown;
+  threadTs?: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
+
+/** Posting to a user id opens (or reuses) the bot's DM with that user: D + the user id's tail. */
+function dmChannelOf(channel: string): string {
+  return /^[UW][A-Z0-9]+$/.test(channel) ? `D${channel.slice(1)}` : channel;
+}
+
+/** Message metadata as Slack keeps it: an event_type and an object payload, or nothing. */
+function metadataOf(value: unknown): StoredMessage['metadata'] {
+  const parsed = typeof value === 'string' ? safeJson(value) : value;
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { event_type: eventType, event_payload: payload } = parsed as Record<string, unknown>;
+  if (typeof eventType !== 'string' || !/^[A-Za-z0-9_-]+$/.test(eventType) || typeof payload !== 'object' || payload === null) return undefined;
+  return { event_type: eventType, event_payload: payload as Record<string, unknown> };
+}
+
+/** A message as conversations.history returns it (posted by this bot). */
+function messageJson(m: StoredMessage, withMetadata: boolean): Record<string, unknown> {
+  return {
+    type: 'message',
+    user: 'U0CACHEGATE',
+    bot_id: 'B0CACHEGATE',
+    app_id: 'A0CACHEGATE',
+    text: m.text ?? '',
+    ...(m.blocks ? { blocks: m.blocks } : {}),
+    ts: m.ts,
+    ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+    ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
+  };
 }
 
 export interface RunningSlackSink extends RunningServer {

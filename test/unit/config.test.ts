@@ -143,7 +143,7 @@ describe('grantConfig', () => {
 
 describe('emailConfig', () => {
   it('ses by default; needs EMAIL_FROM', () => {
-    expect(emailConfig.parse({ EMAIL_FROM: 'cachegate@example.com' })).toEqual({ transport: 'ses', from: 'cachegate@example.com', smtpUrl: undefined, outboxUrl: undefined });
+    expect(emailConfig.parse({ EMAIL_FROM: 'cachegate@example.com' })).toEqual({ transport: 'ses', from: 'cachegate@example.com', smtpUrl: undefined, outboxUrl: undefined, attemptTimeoutMs: 5000 });
     expect(refusal(emailConfig.parse, {})).toMatch(/EMAIL_FROM is required/);
     expect(refusal(emailConfig.parse, { EMAIL_FROM: 'cachegate' })).toBe('Environment variable EMAIL_FROM must be an email address, got "cachegate"');
   });
@@ -163,7 +163,13 @@ describe('emailConfig', () => {
 
 describe('slackConfig', () => {
   it('off by default', () => {
-    expect(slackConfig.parse({})).toEqual({ mode: 'off', channel: undefined, directMessages: false, apiUrl: undefined });
+    expect(slackConfig.parse({})).toEqual({ mode: 'off', channel: undefined, directMessages: false, apiUrl: undefined, attemptTimeoutMs: 2000 });
+  });
+
+  it('each call’s timeout can be shortened (tests of a slow Slack or mail sink) and must be a positive number', () => {
+    expect(slackConfig.parse({ SLACK_ATTEMPT_TIMEOUT_MS: '150' }).attemptTimeoutMs).toBe(150);
+    expect(emailConfig.parse({ EMAIL_FROM: 'a@b.c', EMAIL_ATTEMPT_TIMEOUT_MS: '250' }).attemptTimeoutMs).toBe(250);
+    expect(refusal(slackConfig.parse, { SLACK_ATTEMPT_TIMEOUT_MS: '0' })).toMatch(/SLACK_ATTEMPT_TIMEOUT_MS must be a positive whole number/);
   });
 
   it('app mode needs a channel; DMs only when exactly "true"', () => {
@@ -172,6 +178,7 @@ describe('slackConfig', () => {
       channel: 'C0APPROVALS',
       directMessages: true,
       apiUrl: 'http://127.0.0.1:1/api',
+      attemptTimeoutMs: 2000,
     });
     expect(slackConfig.parse({ SLACK_MODE: 'webhook', SLACK_DIRECT_MESSAGES: 'yes' }).directMessages).toBe(false);
     expect(refusal(slackConfig.parse, { SLACK_MODE: 'app' })).toMatch(/SLACK_CHANNEL is required/);

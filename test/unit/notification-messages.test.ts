@@ -15,7 +15,7 @@ const view: RequestView = {
 };
 
 const ALL_EVENTS: NotificationEvent[] = [
-  'approval-requested', 'submitted', 'approved', 'denied', 'granted', 'expired', 'failed', 'reminder', 'escalated', 'decided-by-other', 'cancelled',
+  'approval-requested', 'submitted', 'approved', 'denied', 'granted', 'expired', 'failed', 'reminder', 'escalated', 'cancelled',
 ];
 const APPROVER_EVENTS: NotificationEvent[] = ['approval-requested', 'reminder', 'escalated'];
 
@@ -111,6 +111,26 @@ describe('renderEmail', () => {
     expect(denied.text).toContain('Use the read replica');
     const failed = renderEmail('failed', { ...view, status: 'FAILED', decidedBy: 'ana@example.com', failureReason: 'LimitExceeded: too many rules' }, 'dev@example.com');
     expect(failed.text).toContain('LimitExceeded: too many rules');
+  });
+
+  it('approvers get approver wording for outcomes, never the requester’s', () => {
+    const outcomes = [
+      ['granted', { ...view, status: 'ACTIVE', decidedBy: 'ana@example.com' }],
+      ['denied', { ...view, status: 'DENIED', decidedBy: 'ana@example.com' }],
+      ['expired', { ...view, status: 'EXPIRED' }],
+      ['expired', { ...view, status: 'EXPIRED', decidedBy: 'ana@example.com' }],
+      ['failed', { ...view, status: 'FAILED', decidedBy: 'ana@example.com', failureReason: 'LimitExceeded' }],
+    ] as const;
+    for (const [event, outcome] of outcomes) {
+      const requester = renderEmail(event, outcome, 'dev@example.com');
+      const approver = renderEmail(event, outcome, 'ana@example.com');
+      expect(approver.text).not.toMatch(/\byour (access|request)\b|Your access|submit a new request|If you (still )?need access/i);
+      expect(approver.text).toContain('dev@example.com');
+      expect(approver.subject).not.toMatch(/your/i);
+      expect(requester.text).not.toBe(approver.text);
+    }
+    expect(renderEmail('granted', outcomes[0][1], 'ana@example.com').text).toMatch(/dev@example\.com's access is now active/);
+    expect(renderEmail('granted', outcomes[0][1], 'dev@example.com').text).toMatch(/Your access is now active/);
   });
 
   it('tells a timed-out request apart from access that ended', () => {

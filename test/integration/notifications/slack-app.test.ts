@@ -1,11 +1,16 @@
 /**
- * The real @slack/web-api WebClient, through the app-mode notifier, against the local Slack sink.
+ * The app-mode notifier (fetch, JSON to chat.*, form-encoded reads) against the local Slack sink: what it
+ * sends, how each failure is classified for the durable delivery path, and finding an earlier post by its
+ * message metadata.
  */
-import { createSlackNotifier, notifySafely, type NotifyLogger, type SlackNotifier } from '../../../functions/adapters/slack.js';
+import { createSlackNotifier, SLACK_EVENT_TYPE, type SlackNotifier } from '../../../functions/adapters/slack.js';
 import type { RequestView } from '../../../functions/domain/notification-messages.js';
 import { approvalMessage, outcomeMessage, threadReply } from '../../../functions/domain/slack-messages.js';
+import { DeliveryUncertain } from '../../../functions/errors.js';
 import { Outbox } from '../../../local/sinks/outbox.js';
-import { startSlackSink, type RunningSlackSink } from '../../../local/sinks/slack-sink.js';
+import { SlackSink } from '../../../local/sinks/slack-sink.js';
+import { SwitchableSink } from '../../../local/sinks/switchable-server.js';
+import { failureOf } from './failure-of.js';
 
 const TOKEN = 'xoxb-local-test-token';
 const view: RequestView = {
@@ -17,37 +22,36 @@ const view: RequestView = {
   status: 'PENDING_APPROVAL',
   requestUrl: 'http://127.0.0.1:1/requests/req-42',
 };
+const approval = approvalMessage(view, { interactive: true });
+const key = { requestId: 'req-42', message: 'channel' };
 
-let sink: RunningSlackSink;
 const outbox = new Outbox();
-let warnings: { message: string; fields: Record<string, unknown> }[];
-const logger: NotifyLogger = { warn: (message, fields) => warnings.push({ message, fields }) };
+const sink = new SlackSink({ outbox, botToken: TOKEN, users: { U0APPROVER1: 'ana@example.com' } });
+const server = new SwitchableSink('Slack', [sink.handler]);
 let slack: SlackNotifier;
 
-beforeAll(async () => {
-  sink = await startSlackSink({ outbox, botToken: TOKEN, users: { U0APPROVER1: 'ana@example.com' } });
-});
-afterAll(() => sink.close());
-beforeEach(() => {
-  sink.sink.reset();
+beforeAll(() => server.start());
+afterAll(() => server.close());
+beforeEach(async () => {
+  await server.up();
+  sink.reset();
   outbox.clear();
-  warnings = [];
-  slack = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: sink.apiUrl, botToken: TOKEN, logger, retry: { baseDelayMs: 20 } });
+  slack = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: server.url, botToken: TOKEN, attemptTimeoutMs: 5000 });
 });
 
 describe('app mode against the sink', () => {
-  it('posts the approval request with interactive buttons, sent as Slack receives it', async () => {
-    const ref = await slack.postApproval(view, { interactive: true });
+  it('posts the approval request as JSON with a bearer token, with its metadata', async () => {
+    const ref = await slack.post(approval, { key });
     expect(ref).toEqual({ channel: 'C0APPROVALS', ts: expect.stringMatching(/^\d{10}\.\d{6}$/) });
 
-    const [call] = sink.sink.calls();
+    const [call] = sink.calls();
     expect(call).toMatchObject({ method: 'chat.postMessage', token: TOKEN, status: 200 });
-    expect(call?.contentType).toContain('application/x-www-form-urlencoded');
+    expect(call?.contentType).toBe('application/json; charset=utf-8');
+    expect(call?.params).toMatchObject({ channel: 'C0APPROVALS', metadata: { event_type: SLACK_EVENT_TYPE, event_payload: { request_id: 'req-42', message: 'channel' } } });
 
     const [message] = outbox.messages();
     expect(message).toMatchObject({ channel: 'slack', to: ['C0APPROVALS'], slack: { method: 'chat.postMessage', ts: ref?.ts } });
-    // The blocks survive the WebClient's form encoding unchanged.
-    expect(message?.blocks).toEqual(approvalMessage(view, { interactive: true }).blocks);
+    expect(message?.blocks).toEqual(approval.blocks);
     expect(message?.buttons).toEqual([
       { action_id: 'approve', text: 'Approve', style: 'primary', value: 'req-42', url: undefined },
       { action_id: 'deny', text: 'Deny', style: 'danger', value: 'req-42', url: undefined },
@@ -55,38 +59,21 @@ describe('app mode against the sink', () => {
   });
 
   it('replaces the buttons with the outcome and replies in the thread', async () => {
-    const ref = await slack.postApproval(view, { interactive: true });
-    const decided = outcomeMessage({ ...view, status: 'APPROVED', decidedBy: 'U0APPROVER1' });
-    await slack.update(ref, decided.blocks, decided.text);
-    const reply = threadReply('granted', { ...view, status: 'ACTIVE', decidedBy: 'U0APPROVER1' });
-    await slack.reply(ref, reply.blocks, reply.text);
+    const ref = await slack.post(approval, { key });
+    if (!ref) throw new Error('no ref');
+    await slack.update(ref, outcomeMessage({ ...view, status: 'APPROVED', decidedBy: 'U0APPROVER1' }));
+    await slack.post(threadReply('granted', { ...view, status: 'ACTIVE', decidedBy: 'U0APPROVER1' }), { threadTs: ref.ts });
 
     const [, updated, threaded] = outbox.messages();
-    expect(updated).toMatchObject({ slack: { method: 'chat.update', channel: 'C0APPROVALS', ts: ref?.ts }, buttons: [] });
+    expect(updated).toMatchObject({ slack: { method: 'chat.update', channel: 'C0APPROVALS', ts: ref.ts }, buttons: [] });
     expect(updated?.text).toContain('Approved by <@U0APPROVER1>');
-    expect(threaded).toMatchObject({ slack: { method: 'chat.postMessage', threadTs: ref?.ts } });
+    expect(threaded).toMatchObject({ slack: { method: 'chat.postMessage', threadTs: ref.ts } });
   });
 
-  it('with no message to edit, update posts a new message to the channel', async () => {
-    const decided = outcomeMessage({ ...view, status: 'DENIED', decidedBy: 'U0APPROVER1' });
-    await slack.update(undefined, decided.blocks, decided.text);
-    expect(outbox.messages().map((m) => [m.slack?.method, m.to[0]])).toEqual([['chat.postMessage', 'C0APPROVALS']]);
-  });
-
-  it('surfaces Slack errors: updating a message that does not exist', async () => {
-    await expect(slack.update({ channel: 'C0APPROVALS', ts: '1.000001' }, [], 'x')).rejects.toMatchObject({
-      code: 'slack_webapi_platform_error',
-      data: { error: 'message_not_found' },
-    });
-  });
-
-  it('DMs approvers when direct messages are on', async () => {
-    const dm = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: sink.apiUrl, botToken: TOKEN, directMessages: true, logger });
-    await dm.postApproval(view, { interactive: true }, { directTo: [{ user: 'U0APPROVER1' }] });
-    expect(outbox.messages().map((m) => [m.to[0], m.slack?.channel])).toEqual([
-      ['C0APPROVALS', 'C0APPROVALS'],
-      ['U0APPROVER1', 'D0APPROVER1'],
-    ]);
+  it('DMs a user by their id (Slack answers with the DM channel)', async () => {
+    const ref = await slack.post(approval, { to: 'U0APPROVER1', key: { requestId: 'req-42', message: 'dm-U0APPROVER1' } });
+    expect(ref).toEqual({ channel: 'D0APPROVER1', ts: expect.any(String) });
+    expect(outbox.messages().map((m) => [m.to[0], m.slack?.channel])).toEqual([['U0APPROVER1', 'D0APPROVER1']]);
   });
 
   it('sends ephemeral messages and looks up approvers’ emails', async () => {
@@ -94,79 +81,94 @@ describe('app mode against the sink', () => {
     expect(outbox.messages()[0]).toMatchObject({ to: ['U0APPROVER1'], slack: { method: 'chat.postEphemeral' } });
     await expect(slack.lookupEmail?.('U0APPROVER1')).resolves.toBe('ana@example.com');
     await expect(slack.lookupEmail?.('U0NOBODY')).resolves.toBeUndefined();
+    expect(sink.calls().find((c) => c.method === 'users.info')?.contentType).toBe('application/x-www-form-urlencoded');
   });
 });
 
-describe('app mode failures', () => {
-  it('channel_not_found is thrown at once, not retried', async () => {
-    sink.sink.inject({ error: 'channel_not_found' }, { method: 'chat.postMessage' });
-    await expect(slack.postApproval(view, { interactive: true })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
-    expect(sink.sink.calls()).toHaveLength(1);
+describe('finding an earlier post by its metadata', () => {
+  const since = new Date(Date.now() - 1000);
+
+  it('in the channel (conversations.history), and only the post with that request and key', async () => {
+    await slack.post(approval, { key: { requestId: 'req-other', message: 'channel' } });
+    const ref = await slack.post(approval, { key });
+    await slack.post(approval);
+    await expect(slack.findPost(key, { since })).resolves.toEqual(ref);
+    await expect(slack.findPost({ requestId: 'req-42', message: 'dm-U0X' }, { since })).resolves.toBeUndefined();
+    const history = sink.calls().filter((c) => c.method === 'conversations.history');
+    expect(history[0]?.params).toMatchObject({ channel: 'C0APPROVALS', include_all_metadata: 'true' });
   });
 
-  it('a wrong token is invalid_auth', async () => {
-    const wrong = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: sink.apiUrl, botToken: 'xoxb-wrong', logger });
-    await expect(wrong.postApproval(view, { interactive: true })).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
-    expect(outbox.messages()).toEqual([]);
-  });
+  it('in a user’s DM (conversations.open, then history) and in a thread (conversations.replies)', async () => {
+    const dmKey = { requestId: 'req-42', message: 'dm-U0APPROVER1' };
+    const dm = await slack.post(approval, { to: 'U0APPROVER1', key: dmKey });
+    await expect(slack.findPost(dmKey, { to: 'U0APPROVER1', since })).resolves.toEqual(dm);
 
-  it('ratelimited: waits Retry-After, then succeeds', async () => {
-    sink.sink.inject({ status: 429, retryAfter: 1 }, { method: 'chat.postMessage' });
-    const started = Date.now();
-    const ref = await slack.postApproval(view, { interactive: true });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(ref?.ts).toBeDefined();
-    expect(sink.sink.calls().map((c) => c.status)).toEqual([429, 200]);
+    const parent = await slack.post(approval, { key });
+    const replyKey = { requestId: 'req-42', message: 'reply-granted' };
+    const reply = await slack.post(threadReply('granted', view), { threadTs: parent?.ts, key: replyKey });
+    await expect(slack.findPost(replyKey, { threadTs: parent?.ts, since })).resolves.toEqual(reply);
+    // A thread reply is not in the channel's history, as in Slack.
+    await expect(slack.findPost(replyKey, { since })).resolves.toBeUndefined();
+  });
+});
+
+describe('failures, as the durable delivery path needs them', () => {
+  it('refused (the sink is down): retryable, definitely not sent; after recovery one post, exactly one copy', async () => {
+    await server.down();
+    const failure = await failureOf(slack.post(approval, { key }));
+    expect(failure).toMatchObject({ name: 'DeliveryFailed', retryable: true, message: 'Slack chat.postMessage: ECONNREFUSED' });
+    expect(failure).not.toBeInstanceOf(DeliveryUncertain);
+
+    await server.up();
+    await slack.post(approval, { key });
     expect(outbox.messages()).toHaveLength(1);
   });
 
-  it('ratelimited beyond the budget: gives up at once instead of blocking the workflow', async () => {
-    sink.sink.inject({ status: 429, retryAfter: 30 }, { method: 'chat.postMessage' });
-    const started = Date.now();
-    const result = await notifySafely('slack.post-approval', () => slack.postApproval(view, { interactive: true }), { requestId: view.id, logger });
-    expect(result).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(warnings[0]?.fields).toMatchObject({ action: 'slack.post-approval', requestId: 'req-42', errorCode: 'slack_webapi_rate_limited_error', retryAfter: 30 });
+  it('slow (the answer comes after the attempt timeout): maybe delivered; the post is there and findPost sees it', async () => {
+    await server.slow();
+    const impatient = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: server.url, botToken: TOKEN, attemptTimeoutMs: 200 });
+    const failure = await failureOf(impatient.post(approval, { key }));
+    expect(failure).toBeInstanceOf(DeliveryUncertain);
+    expect(failure).toMatchObject({ retryable: true, message: 'Slack chat.postMessage: no answer within 200 ms' });
+    await server.up();
+    expect(outbox.messages()).toHaveLength(1);
+    await expect(slack.findPost(key, { since: new Date(Date.now() - 1000) })).resolves.toEqual({ channel: 'C0APPROVALS', ts: outbox.messages()[0]?.slack?.ts });
   });
 
-  it('a 500 that clears is retried', async () => {
-    sink.sink.inject({ status: 500 }, { method: 'chat.postMessage' });
-    await expect(slack.postApproval(view, { interactive: true })).resolves.toBeDefined();
-    expect(sink.sink.calls().map((c) => c.status)).toEqual([500, 200]);
+  it('429: retryable after Retry-After, in one attempt (no waiting inside the adapter)', async () => {
+    sink.inject({ status: 429, retryAfter: 30 }, { method: 'chat.postMessage' });
+    const failure = await failureOf(slack.post(approval, { key }));
+    expect(failure).toMatchObject({ name: 'DeliveryFailed', retryable: true, retryAfterSeconds: 30 });
+    expect(failure).not.toBeInstanceOf(DeliveryUncertain);
+    expect(sink.calls().map((c) => c.status)).toEqual([429]);
   });
 
-  it('a 500 that persists is retried a bounded number of times, then logged and swallowed by notifySafely', async () => {
-    sink.sink.inject({ status: 500 }, { times: Infinity });
-    const result = await notifySafely('slack.post-approval', () => slack.postApproval(view, { interactive: true }), { requestId: view.id, logger });
-    expect(result).toBeUndefined();
-    expect(sink.sink.calls().map((c) => c.status)).toEqual([500, 500, 500, 500]);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ fields: { action: 'slack.post-approval', requestId: 'req-42', statusCode: 500, errorCode: 'slack_webapi_http_error' } });
-    expect(JSON.stringify(warnings)).not.toContain(TOKEN);
+  it('5xx and Slack’s internal_error: retryable, maybe done', async () => {
+    sink.inject({ status: 500 }, { method: 'chat.postMessage' });
+    expect(await failureOf(slack.post(approval, { key }))).toBeInstanceOf(DeliveryUncertain);
+    sink.inject({ error: 'internal_error' }, { method: 'chat.update' });
+    expect(await failureOf(slack.update({ channel: 'C0APPROVALS', ts: '1.1' }, approval))).toBeInstanceOf(DeliveryUncertain);
+    sink.inject({ error: 'service_unavailable' }, { method: 'chat.postMessage' });
+    const unavailable = await failureOf(slack.post(approval, { key }));
+    expect(unavailable.retryable).toBe(true);
+    expect(unavailable).not.toBeInstanceOf(DeliveryUncertain);
+  });
+
+  it.each(['channel_not_found', 'not_in_channel', 'is_archived', 'missing_scope', 'account_inactive'])('%s is not retryable', async (error) => {
+    sink.inject({ error }, { method: 'chat.postMessage' });
+    await expect(failureOf(slack.post(approval, { key }))).resolves.toMatchObject({ retryable: false, message: `Slack chat.postMessage: ${error}` });
+    expect(sink.calls()).toHaveLength(1);
+  });
+
+  it('a wrong token is invalid_auth, not retryable, and the token is in no message', async () => {
+    const wrong = createSlackNotifier({ mode: 'app', channel: 'C0APPROVALS', apiUrl: server.url, botToken: 'xoxb-wrong', attemptTimeoutMs: 200 });
+    const failure = await failureOf(wrong.post(approval, { key }));
+    expect(failure).toMatchObject({ retryable: false, message: 'Slack chat.postMessage: invalid_auth' });
+    expect(JSON.stringify({ message: failure.message, stack: failure.stack })).not.toContain('xoxb');
     expect(outbox.messages()).toEqual([]);
   });
 
-  it('faults can be injected over HTTP too (for end-to-end tests)', async () => {
-    const response = await fetch(`${sink.url}/dev/slack/faults`, { method: 'POST', body: JSON.stringify({ fault: { error: 'invalid_auth' }, method: 'chat.update' }) });
-    expect(response.status).toBe(201);
-    await expect(slack.update({ channel: 'C0APPROVALS', ts: '1.1' }, [], 'x')).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
-  });
-});
-
-describe('the sink speaks Slack to other clients too', () => {
-  it('accepts JSON bodies with a bearer token and form bodies with a token field; rejects no token', async () => {
-    const json = await fetch(`${sink.url}/api/chat.postMessage`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify({ channel: 'C0APPROVALS', text: 'hi', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }] }),
-    });
-    expect(await json.json()).toMatchObject({ ok: true, channel: 'C0APPROVALS', message: { text: 'hi' } });
-
-    const form = await fetch(`${sink.url}/api/chat.postMessage`, { method: 'POST', body: new URLSearchParams({ token: TOKEN, channel: 'C0APPROVALS', text: 'hello' }) });
-    expect(await form.json()).toMatchObject({ ok: true });
-
-    const anonymous = await fetch(`${sink.url}/api/chat.postMessage`, { method: 'POST', body: new URLSearchParams({ channel: 'C0APPROVALS', text: 'x' }) });
-    expect(await anonymous.json()).toEqual({ ok: false, error: 'not_authed' });
-    expect(outbox.messages().map((m) => m.text)).toEqual(['hi', 'hello']);
+  it('updating a message that does not exist: message_not_found, not retryable', async () => {
+    await expect(failureOf(slack.update({ channel: 'C0APPROVALS', ts: '1.000001' }, approval))).resolves.toMatchObject({ retryable: false, message: 'Slack chat.update: message_not_found' });
   });
 });

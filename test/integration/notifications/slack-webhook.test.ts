@@ -1,11 +1,14 @@
 /**
- * The real @slack/webhook IncomingWebhook, through the webhook-mode notifier, against the local Slack sink.
+ * The webhook-mode notifier (a JSON POST to the webhook URL) against the local Slack sink.
  */
-import { createSlackNotifier, notifySafely, type NotifyLogger, type SlackNotifier } from '../../../functions/adapters/slack.js';
+import { createSlackNotifier, type SlackNotifier } from '../../../functions/adapters/slack.js';
 import type { RequestView } from '../../../functions/domain/notification-messages.js';
-import { outcomeMessage } from '../../../functions/domain/slack-messages.js';
+import { outcomeMessage, webhookApprovalNotice } from '../../../functions/domain/slack-messages.js';
+import { DeliveryUncertain } from '../../../functions/errors.js';
 import { Outbox } from '../../../local/sinks/outbox.js';
-import { startSlackSink, type RunningSlackSink } from '../../../local/sinks/slack-sink.js';
+import { SlackSink } from '../../../local/sinks/slack-sink.js';
+import { SwitchableSink } from '../../../local/sinks/switchable-server.js';
+import { failureOf } from './failure-of.js';
 
 const view: RequestView = {
   id: 'req-7',
@@ -15,79 +18,61 @@ const view: RequestView = {
   status: 'PENDING_APPROVAL',
   requestUrl: 'http://127.0.0.1:1/requests/req-7',
 };
-const page = 'http://127.0.0.1:1/approvals/req-7/review';
+const notice = webhookApprovalNotice(view, ['ana@example.com']);
 
-let sink: RunningSlackSink;
 const outbox = new Outbox();
-let warnings: { message: string; fields: Record<string, unknown> }[];
-const logger: NotifyLogger = { warn: (message, fields) => warnings.push({ message, fields }) };
+const sink = new SlackSink({ outbox });
+const server = new SwitchableSink('Slack', [sink.handler]);
 let slack: SlackNotifier;
+const webhookUrl = () => `${server.url}/webhook/T0LOCAL/B0LOCAL/local`;
 
-beforeAll(async () => {
-  sink = await startSlackSink({ outbox });
-});
-afterAll(() => sink.close());
-beforeEach(() => {
-  sink.sink.reset();
+beforeAll(() => server.start());
+afterAll(() => server.close());
+beforeEach(async () => {
+  await server.up();
+  sink.reset();
   outbox.clear();
-  warnings = [];
-  slack = createSlackNotifier({ mode: 'webhook', webhookUrl: sink.webhookUrl, logger, retry: { baseDelayMs: 20 } });
+  slack = createSlackNotifier({ mode: 'webhook', webhookUrl: webhookUrl(), attemptTimeoutMs: 5000 });
 });
 
-it('posts the approval request with link buttons to the approval page, and returns no message ref', async () => {
-  // Even if the caller asks for interactive buttons: a webhook message has no interactivity behind it.
-  await expect(slack.postApproval(view, { interactive: true, approveUrl: page })).resolves.toBeUndefined();
+it('posts JSON to the webhook and returns no message ref', async () => {
+  await expect(slack.post(notice)).resolves.toBeUndefined();
   const [message] = outbox.messages();
-  expect(message).toMatchObject({ channel: 'slack', to: ['webhook:T0LOCAL/B0LOCAL/local'], slack: { method: 'webhook' } });
-  expect(message?.buttons).toEqual([
-    { action_id: 'approve', text: 'Approve', style: 'primary', value: undefined, url: page },
-    { action_id: 'deny', text: 'Deny', style: 'danger', value: undefined, url: page },
-  ]);
-  expect(message?.links).toEqual(expect.arrayContaining([page, view.requestUrl]));
-  expect(sink.sink.calls()[0]?.contentType).toContain('application/json');
+  expect(message).toMatchObject({ channel: 'slack', to: ['webhook:T0LOCAL/B0LOCAL/local'], slack: { method: 'webhook' }, text: notice.text });
+  expect(sink.calls()[0]?.contentType).toContain('application/json');
 });
 
-it('update and reply post new messages (a webhook cannot edit or thread); ephemeral is a no-op', async () => {
+it('update posts a new message (a webhook cannot edit); ephemeral is a no-op; nothing can be read back', async () => {
   const decided = outcomeMessage({ ...view, status: 'DENIED', decidedBy: 'ana@example.com' });
-  await slack.update({ channel: 'C0X', ts: '1.1' }, decided.blocks, decided.text);
-  await slack.reply(undefined, decided.blocks, decided.text);
+  await slack.update({ channel: 'C0X', ts: '1.1' }, decided);
   await slack.postEphemeral('C0X', 'U0X', 'nobody sees this');
-  expect(outbox.messages().map((m) => m.text)).toEqual([decided.text, decided.text]);
+  expect(outbox.messages().map((m) => m.text)).toEqual([decided.text]);
+  await expect(slack.findPost({ requestId: 'req-7', message: 'channel' }, { since: new Date(0) })).resolves.toBeUndefined();
   expect(slack.lookupEmail).toBeUndefined();
 });
 
-it('channel_not_found (404) is thrown at once, not retried', async () => {
-  sink.sink.inject({ error: 'channel_not_found' });
-  await expect(slack.postApproval(view, { interactive: false, approveUrl: page })).rejects.toMatchObject({
-    code: 'slack_webhook_http_error',
-    statusCode: 404,
-  });
-  expect(sink.sink.calls()).toHaveLength(1);
+it('channel_not_found (404) and a revoked webhook are not retryable; the URL is in no message', async () => {
+  sink.inject({ error: 'channel_not_found' });
+  const failure = await failureOf(slack.post(notice));
+  expect(failure).toMatchObject({ retryable: false, message: 'Slack webhook: HTTP 404 channel_not_found' });
+  expect(`${failure.message}${failure.stack ?? ''}`).not.toContain('B0LOCAL');
+  sink.inject({ error: 'channel_is_archived' });
+  await expect(failureOf(slack.post(notice))).resolves.toMatchObject({ retryable: false });
 });
 
-it('rate limited: waits Retry-After, then succeeds', async () => {
-  sink.sink.inject({ status: 429, retryAfter: 1 });
-  const started = Date.now();
-  await slack.postApproval(view, { interactive: false, approveUrl: page });
-  expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-  expect(sink.sink.calls().map((c) => c.status)).toEqual([429, 200]);
-  expect(outbox.messages()).toHaveLength(1);
+it('rate limited: retryable with Retry-After, one attempt', async () => {
+  sink.inject({ status: 429, retryAfter: 7 });
+  await expect(failureOf(slack.post(notice))).resolves.toMatchObject({ retryable: true, retryAfterSeconds: 7 });
+  expect(sink.calls().map((c) => c.status)).toEqual([429]);
 });
 
-it('a persistent 500 is retried a bounded number of times, then logged (without the webhook URL) and swallowed', async () => {
-  sink.sink.inject({ status: 500 }, { times: Infinity });
-  const result = await notifySafely('slack.post-approval', () => slack.postApproval(view, { interactive: false, approveUrl: page }), { requestId: view.id, logger });
-  expect(result).toBeUndefined();
-  expect(sink.sink.calls().map((c) => c.status)).toEqual([500, 500, 500, 500]);
-  expect(warnings[0]?.fields).toMatchObject({ requestId: 'req-7', statusCode: 500, errorCode: 'slack_webhook_http_error' });
-  expect(JSON.stringify(warnings)).not.toContain('B0LOCAL');
-});
-
-it('a webhook that is unreachable is a logged failure, not a crash', async () => {
-  const closed = await startSlackSink({ outbox });
-  await closed.close();
-  const gone = createSlackNotifier({ mode: 'webhook', webhookUrl: closed.webhookUrl, logger, retry: { baseDelayMs: 5 } });
-  await expect(notifySafely('slack.post-approval', () => gone.postApproval(view, { interactive: false, approveUrl: page }), { logger })).resolves.toBeUndefined();
-  expect(warnings[0]?.fields).toMatchObject({ errorCode: 'slack_webhook_request_error' });
-  expect(JSON.stringify(warnings)).not.toContain(String(closed.port));
+it('refused: retryable, nothing posted; a 500: maybe posted', async () => {
+  await server.down();
+  const refused = await failureOf(slack.post(notice));
+  expect(refused).toMatchObject({ retryable: true, message: 'Slack webhook: ECONNREFUSED' });
+  expect(refused).not.toBeInstanceOf(DeliveryUncertain);
+  await server.up();
+  sink.inject({ status: 500 });
+  expect(await failureOf(slack.post(notice))).toBeInstanceOf(DeliveryUncertain);
+  expect(outbox.messages()).toEqual([]);
 });
