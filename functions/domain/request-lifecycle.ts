@@ -88,6 +88,8 @@ export interface AccessRequestRecord {
   /** Who ended it: a person's email, or "cachegate". */
   endedBy?: string;
   endedAt?: string;
+  /** The reconciler's first observation of this ACTIVE request's grant missing from AWS (confirmed by a second). */
+  grantMissingSince?: string;
   extensions: ExtensionRound[];
   /** How many times the grant's status was looked at (for the operator and the benchmark). */
   grantChecks?: number;
