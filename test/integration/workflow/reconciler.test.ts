@@ -7,7 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { AuthorizeSecurityGroupIngressCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
-import { CreateCacheSecurityGroupCommand, ElastiCacheClient, RevokeCacheSecurityGroupIngressCommand } from '@aws-sdk/client-elasticache';
+import {
+  AuthorizeCacheSecurityGroupIngressCommand,
+  CreateCacheSecurityGroupCommand,
+  ElastiCacheClient,
+  RevokeCacheSecurityGroupIngressCommand,
+} from '@aws-sdk/client-elasticache';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import type { requestStore as RequestStore } from '../../../functions/adapters/request-store.js';
 import type { GrantRecord } from '../../../functions/domain/grant-record.js';
@@ -16,7 +21,7 @@ import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-
 const OWNER = '987654321021';
 const SESSIONS = 'sg-0cac4e9a7e0000002';
 const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
-const sources = Array.from({ length: 16 }, (_, n) => `sg-0b98000000000${String(n).padStart(3, '0')}`);
+const sources = Array.from({ length: 24 }, (_, n) => `sg-0b98000000000${String(n).padStart(3, '0')}`);
 seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `rc-${index}`, vpcId: 'vpc-0de70000000000001', description: 'reconciler test source' })));
 
 let stack: LocalStack;
@@ -43,6 +48,8 @@ beforeAll(async () => {
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
     grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
     reconcile: { quietSeconds: 0 },
+    // A small quota, so that filling a managed group takes four requests.
+    rulesPerSecurityGroup: 4,
     policy: { default: POLICY, targets: {} },
   });
   // Loaded after the stack set the environment, as the handlers were.
@@ -319,4 +326,53 @@ describe('a crash between two writes is repaired', () => {
     expect(again.status).toBe(202);
     await call(stack, 'POST', `/requests/${again.body.id}/cancel`, { as: 'alice@example.com' });
   }, 40_000);
+});
+
+describe('submission checks', () => {
+  it('an equal rule made outside cachegate: 422 naming the rule, nothing stored', async () => {
+    const source = sources[nextSource++] as string;
+    const made = await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: SESSIONS, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 11211, ToPort: 11211, UserIdGroupPairs: [{ GroupId: source }] }] }));
+    const ruleId = made.SecurityGroupRules?.[0]?.SecurityGroupRuleId as string;
+    const reply = await call<{ message: string; details: { field: string }[] }>(stack, 'POST', '/requests', { as: 'alice@example.com', json: { cacheClusterId: 'sessions-mc', sourceSecurityGroupId: source, reason: 'dup' } });
+    expect(reply.status).toBe(422);
+    expect(reply.body.message).toContain(ruleId);
+    expect(reply.body.message).toMatch(/outside cachegate/);
+    expect(reply.body.details[0]?.field).toBe('sourceSecurityGroupId');
+  });
+
+  it('an equal classic authorization made outside cachegate: 422 naming it', async () => {
+    const group = `rc-classic-${++groups}`;
+    await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: group, Description: 'reconciler' }));
+    await elasticache.send(new AuthorizeCacheSecurityGroupIngressCommand({ CacheSecurityGroupName: group, EC2SecurityGroupName: 'myec2group', EC2SecurityGroupOwnerId: OWNER }));
+    const reply = await call<{ message: string }>(stack, 'POST', '/requests', {
+      as: 'alice@example.com',
+      json: { cacheSecurityGroupName: group, ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: OWNER, reason: 'dup' },
+    });
+    expect(reply.status).toBe(422);
+    expect(reply.body.message).toContain(`myec2group/${OWNER} on cache security group ${group}`);
+  });
+
+  it('a managed group with no free rule slot: 422 naming the group and its quota; sharing an existing grant is still accepted', async () => {
+    const held: string[] = [];
+    for (let n = 0; n < 4; n++) held.push((await activeVpc()).id);
+    const full = await call<{ message: string }>(stack, 'POST', '/requests', { as: 'alice@example.com', json: { cacheClusterId: 'sessions-mc', sourceSecurityGroupId: sources[nextSource++], reason: 'one too many' } });
+    expect(full.status).toBe(422);
+    expect(full.body.message).toMatch(new RegExp(`${SESSIONS} has no free rule slot: cachegate holds 4 of its quota of 4 inbound rules`));
+    // The same source as a held grant needs no new rule.
+    const shared = await store.get(held[0] as string);
+    const sharing = await call<RequestBody>(stack, 'POST', '/requests', {
+      as: 'carol@example.com',
+      json: { cacheClusterId: 'sessions-mc', sourceSecurityGroupId: (shared?.target as { sourceSecurityGroupId: string }).sourceSecurityGroupId, reason: 'share' },
+    });
+    expect(sharing.status).toBe(202);
+    await call(stack, 'POST', `/requests/${sharing.body.id}/cancel`, { as: 'carol@example.com' });
+    // A slot frees when access ends.
+    await call(stack, 'POST', `/requests/${held[1]}/revoke`, { as: 'alice@example.com' });
+    await waitForStatus(stack, held[1] as string, ['ENDED'], 'alice@example.com', 15_000);
+    const again = await call<RequestBody>(stack, 'POST', '/requests', { as: 'alice@example.com', json: { cacheClusterId: 'sessions-mc', sourceSecurityGroupId: sources[nextSource++], reason: 'room again' } });
+    expect(again.status).toBe(202);
+    await call(stack, 'POST', `/requests/${again.body.id}/cancel`, { as: 'alice@example.com' });
+    for (const id of [held[0], held[2], held[3]]) await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    for (const id of [held[0], held[2], held[3]]) await waitForStatus(stack, id as string, ['ENDED'], 'alice@example.com', 15_000);
+  }, 60_000);
 });
