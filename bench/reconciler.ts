@@ -130,4 +130,3 @@ export async function benchReconciler(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchReconciler();

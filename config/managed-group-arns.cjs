@@ -6,9 +6,7 @@
  */
 const GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 
-const arn = (resource) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
-});
+const arn = (resource) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
 
 function groupArns(json) {
   let groups;

@@ -20,6 +20,8 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { awsConfig, storeConfig } from '../config.js';
@@ -49,6 +51,18 @@ const sortKey = (record: Pick<AccessRequestRecord, 'createdAt' | 'id'>): string 
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Every item a byStatus query matches, page after page. */
+async function queryAll(query: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await documents.send(new QueryCommand({ TableName: tableName(), IndexName: TABLE_INDEXES.byStatus, ...query, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
 
 function toGrantRecord(item: Record<string, unknown>): GrantRecord {
@@ -391,23 +405,12 @@ export const requestStore = {
 
   /** Every grant record, or those of one scope (a managed group, a cache security group): all pages. */
   async grantRecords(scope?: string): Promise<GrantRecord[]> {
-    const records: GrantRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items, LastEvaluatedKey }: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await documents.send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: TABLE_INDEXES.byStatus,
-          KeyConditionExpression: scope === undefined ? '#key = :grant' : '#key = :grant AND begins_with(#list, :scope)',
-          ExpressionAttributeNames: { '#key': 'statusKey', ...(scope === undefined ? {} : { '#list': 'listKey' }) },
-          ExpressionAttributeValues: { ':grant': GRANT_INDEX_KEY, ...(scope === undefined ? {} : { ':scope': `${scope}#` }) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      records.push(...(Items ?? []).map(toGrantRecord));
-      start = LastEvaluatedKey;
-    } while (start);
-    return records;
+    const items = await queryAll({
+      KeyConditionExpression: scope === undefined ? '#key = :grant' : '#key = :grant AND begins_with(#list, :scope)',
+      ExpressionAttributeNames: { '#key': 'statusKey', ...(scope === undefined ? {} : { '#list': 'listKey' }) },
+      ExpressionAttributeValues: { ':grant': GRANT_INDEX_KEY, ...(scope === undefined ? {} : { ':scope': `${scope}#` }) },
+    });
+    return items.map(toGrantRecord);
   },
 
   /**
@@ -452,23 +455,8 @@ export const requestStore = {
 
   /** Every request in a status (the reconciler's view of what should be in AWS): all pages, oldest first. */
   async allInStatus(status: RequestStatus): Promise<AccessRequestRecord[]> {
-    const requests: AccessRequestRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const { Items, LastEvaluatedKey }: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } = await documents.send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: TABLE_INDEXES.byStatus,
-          KeyConditionExpression: '#key = :status',
-          ExpressionAttributeNames: { '#key': 'statusKey' },
-          ExpressionAttributeValues: { ':status': status },
-          ExclusiveStartKey: start,
-        }),
-      );
-      requests.push(...(Items ?? []).map((item) => toRecord(item) as AccessRequestRecord));
-      start = LastEvaluatedKey;
-    } while (start);
-    return requests;
+    const items = await queryAll({ KeyConditionExpression: '#key = :status', ExpressionAttributeNames: { '#key': 'statusKey' }, ExpressionAttributeValues: { ':status': status } });
+    return items.map((item) => toRecord(item) as AccessRequestRecord);
   },
 
   /** The oldest request in a status (the index sorts by creation time), or undefined. */
