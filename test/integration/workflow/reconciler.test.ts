@@ -213,6 +213,30 @@ describe('access removed outside cachegate', () => {
   }, 40_000);
 });
 
+describe('drift of ends, and throttling', () => {
+  it('an end that moved (an extension the rule description missed) reaches the grant record and the rule', async () => {
+    const { id, source } = await activeVpc();
+    const request = await store.get(id);
+    const later = new Date(Date.parse(request?.expiresAt as string) + 30 * 60_000).toISOString();
+    await store.update(id, { set: { expiresAt: later }, now: new Date() });
+    expect(await reconcile()).toMatchObject({ ended: 0, errors: 0 });
+    expect((await store.grantRecord(keyOf(request?.target as never)))?.ends[id]).toBe(later);
+    expect(rulesOn(source)[0]?.description).toBe(`cachegate ${id} alice@example.com until ${later}`);
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 15_000);
+  }, 40_000);
+
+  it('rides out throttled describes (every other AWS call throttled): no error, nothing ended', async () => {
+    const { id } = await activeVpc();
+    stack.emulator.faults.set({ throttlingRate: 0.5 });
+    expect(await reconcile()).toMatchObject({ ended: 0, errors: 0 });
+    stack.emulator.faults.reset();
+    expect((await store.get(id))?.grantMissingSince).toBeUndefined();
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 15_000);
+  }, 40_000);
+});
+
 describe('orphans and stuck revokes', () => {
   it('a revoke refused, then retried by the reconciler once the execution is over: ENDED, the rule gone', async () => {
     const { id, source } = await activeVpc();
