@@ -92,8 +92,9 @@ export async function finishRequest(input: { requestId: string; outcome: Outcome
   const event = ANNOUNCED_AS[request.status];
   if (!event) throw new Error(`Request ${requestId} is ${request.status}, not an outcome the workflow can announce (expected ${outcome})`);
   if (isFinal(request.status)) await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
-  if (request.status === 'ACTIVE') await describeEnd(request, now);
   logger.info(`request ${event}`, { requestId, status: request.status, ...(request.failureReason ? { reason: request.failureReason } : {}) });
   await notifyPeople(event, request);
+  // People first; then the rule's description names the end.
+  if (request.status === 'ACTIVE') await describeEnd(request, now);
   return { status: request.status };
 }
