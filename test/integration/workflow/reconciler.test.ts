@@ -44,9 +44,9 @@ const POLICY = { approvers: ['bob@example.com', 'carol@example.com'], defaultDur
 beforeAll(async () => {
   stack = await startLocalStack({
     emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
-    waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
+    waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
-    grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
+    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
     reconcile: { quietSeconds: 0 },
     // A small quota, so that filling a managed group takes four requests.
     rulesPerSecurityGroup: 4,
