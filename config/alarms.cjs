@@ -59,6 +59,15 @@ const FUNCTION_GROUPS = [
       'deliverNotifications',
     ],
   },
+  {
+    id: 'ReconcilerFunction',
+    name: 'reconciler-function',
+    label: 'the reconciler',
+    Errors: "The reconciler failed outright (README, \"Reconciler\"). See its logs.",
+    // Reserved concurrency 1: a throttle is a run still going when the schedule fired again.
+    Throttles: 'The reconciler was throttled: a run was still going when its schedule fired again (reconcileSchedule too tight?).',
+    functions: ['reconcileGrants'],
+  },
 ];
 
 /**
@@ -75,6 +84,13 @@ const METRIC_ALARMS = [
   { id: 'NotificationsGivenUpAlarm', name: 'notifications-given-up', metric: product('NotificationsGivenUp'), sumOver: { channel: ['email', 'slack', 'unknown'] }, label: 'Notifications given up', description: "A notification could not be delivered after retrying for over an hour; the request's history names who was not told." },
   // Messages the consumer kept failing on (crashes, not sink outages: those are retried and given up in the
   // consumer) land in the dead-letter queue.
+  // The reconciler's findings (README, "Reconciler"): drift from what cachegate recorded, found and repaired;
+  // people should know why. Its errors: something it could not repair (a revoke refused again, AWS unreachable).
+  { id: 'AccessRemovedOutsideAlarm', name: 'access-removed-outside', metric: product('AccessRemovedOutside'), description: 'The reconciler ended access whose grant was removed outside cachegate. Its logs name the requests.' },
+  { id: 'OrphanGrantsRevokedAlarm', name: 'orphan-grants-revoked', metric: product('OrphanGrantsRevoked'), description: 'The reconciler revoked a grant no request held (an orphan, or a clean-up left pending). Its logs name each one.' },
+  { id: 'StuckRevokesRetriedAlarm', name: 'stuck-revokes-retried', metric: product('StuckRevokesRetried'), description: 'The reconciler retried a revoke left REVOKING by its workflow. Its logs name the requests.' },
+  { id: 'OverdueAccessEndedAlarm', name: 'overdue-access-ended', metric: product('OverdueAccessEnded'), description: 'The reconciler ended access past its end whose workflow was over (its hold failed).' },
+  { id: 'ReconcileErrorsAlarm', name: 'reconciler-errors', metric: product('ReconcileErrors'), description: 'The reconciler could not repair something (a revoke refused again, AWS unreachable). See its logs.' },
   { id: 'NotificationDeadLettersAlarm', name: 'notification-dead-letters', metric: deadLetters('NotificationDeadLetterQueue'), statistic: 'Maximum', description: 'Notification messages reached the dead-letter queue; deliverNotifications kept failing on them. See its logs.' },
 ];
 

@@ -124,6 +124,8 @@ export interface GrantConfig {
   recheckSeconds: number;
   /** Give up (FAILED: never available) this long after the grant call (seconds). */
   verifyTimeoutSeconds: number;
+  /** VPC: inbound rules a managed group may hold (AWS's default quota: 60); submission refuses a new rule beyond it. */
+  rulesPerSecurityGroup: number;
 }
 
 export const grantConfig = memo((env): GrantConfig => {
@@ -153,6 +155,7 @@ export const grantConfig = memo((env): GrantConfig => {
     pollWindowMs: positiveInt(env, 'GRANT_POLL_WINDOW_MS', 45000),
     recheckSeconds: positiveInt(env, 'GRANT_RECHECK_SECONDS', 20),
     verifyTimeoutSeconds: positiveInt(env, 'GRANT_VERIFY_TIMEOUT_SECONDS', 300),
+    rulesPerSecurityGroup: positiveInt(env, 'RULES_PER_SECURITY_GROUP', 60),
   };
 });
 
@@ -166,6 +169,13 @@ export const requesterGroupsConfig = memo((env): RequesterGroupsConfig => {
   if (!/^[A-Za-z0-9_:./-]{1,128}$/.test(claim)) throw new ConfigError(`Environment variable GROUPS_CLAIM must be a claim name, got "${claim}"`);
   return { claim };
 });
+
+export interface ReconcileConfig {
+  /** A grant record changed less than this long ago (seconds) is left to the workflow under way. */
+  quietSeconds: number;
+}
+
+export const reconcileConfig = memo((env): ReconcileConfig => ({ quietSeconds: wholeNumber(env, 'RECONCILE_QUIET_SECONDS', 300) }));
 
 export interface NotificationQueueConfig {
   /** The SQS queue every notification goes through (the durable path: README, "Notifications"). */

@@ -72,6 +72,7 @@ cachegate local stack is up${fast ? ` (--fast: AWS propagation and waits ${FAST_
   API            ${stack.url}
   outbox         ${stack.url}/dev/outbox   (emails and Slack messages; open it in a browser)
   tokens         ${stack.url}/dev/tokens   (bearer tokens of the demo users)
+  reconcile      curl -X POST ${stack.url}/dev/reconcile   (one reconciler run now; answers its summary)
   AWS emulator   ${stack.emulator.url}/_emulator/state
   users          ${DEMO_USERS.map((u) => `${u.email} (${u.role})`).join(', ')}
 

@@ -78,6 +78,10 @@ export interface LocalStackOptions {
   retryIntervalOverridesMs?: Record<string, number>;
   /** GRANT_* settings (functions/config.ts). */
   grant?: { firstCheckSeconds?: number; pollIntervalMs?: number; pollWindowMs?: number; recheckSeconds?: number; verifyTimeoutSeconds?: number };
+  /** The reconciler (POST /dev/reconcile): seconds a grant record must be unchanged before it is touched (default 300). */
+  reconcile?: { quietSeconds?: number };
+  /** VPC: inbound rules per managed group (default 60). */
+  rulesPerSecurityGroup?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** IDENTITY_CLAIM and REQUIRE_VERIFIED_EMAIL (functions/config.ts); the deployed defaults otherwise. */
   identity?: { claim?: string; requireVerifiedEmail?: boolean };
@@ -164,6 +168,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const late: { authorizer?: LocalAuthorizer; web?: (req: IncomingMessage, res: ServerResponse) => boolean } = {};
 
   let routes: Route[] = [];
+  let reconciler: LambdaHandler | undefined;
   // The API's port shows the outbox and takes the /dev routes; the functions deliver to the sinks' own ports.
   const sinks = [outboxHandler(outbox), slack.handler];
   const faults = { mail: new SwitchableSink('mail', [outboxHandler(outbox)]), slack: new SwitchableSink('Slack', [slack.handler]) };
@@ -201,6 +206,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/interactions`, { method: 'POST', headers: signed.headers, body: signed.body });
             return { status: reply.status };
           });
+          return;
+        }
+        if (req.method === 'POST' && url.pathname === '/dev/reconcile') {
+          // One reconciler run now, as its schedule would start it; the answer is its summary.
+          if (!reconciler) throw new Error('the reconciler is not loaded');
+          const summary = await reconciler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, { awsRequestId: randomBytes(8).toString('hex') } as never);
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(summary));
           return;
         }
         if (late.authorizer && (await serveRoute(routes, late.authorizer, req, res, body))) return;
@@ -258,6 +271,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     GRANT_POLL_WINDOW_MS: options.grant?.pollWindowMs?.toString(),
     GRANT_RECHECK_SECONDS: options.grant?.recheckSeconds?.toString(),
     GRANT_VERIFY_TIMEOUT_SECONDS: options.grant?.verifyTimeoutSeconds?.toString(),
+    RULES_PER_SECURITY_GROUP: options.rulesPerSecurityGroup?.toString(),
+    RECONCILE_QUIET_SECONDS: options.reconcile?.quietSeconds?.toString(),
     // Quiet unless asked: tests provoke failures on purpose; npm start asks for warnings. The test suite's
     // token-leak check (test/support/no-token-leaks.ts) asks for every line and shows only the errors.
     LOG_LEVEL: options.logLevel ?? process.env.LOCAL_STACK_LOG_LEVEL ?? 'error',
@@ -289,6 +304,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   for (const [key, fn] of Object.entries(serverless.functions)) {
     const handler = await loadHandler(fn.handler);
     taskHandlers[`${capitalize(key)}LambdaFunction`] = handler;
+    if (fn.handler === 'functions/schedules/reconcile-grants.handler') reconciler = handler;
     for (const event of fn.events ?? []) {
       if (!event.httpApi) continue;
       httpRoutes.push({ method: event.httpApi.method.toUpperCase(), path: event.httpApi.path, authorized: event.httpApi.authorizer !== undefined, functionKey: key, handler: handler as HttpLambda });

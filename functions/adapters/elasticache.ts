@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import type { ClassicTarget, GrantTarget } from '../domain/access-request.js';
 import { describeTarget } from '../domain/access-request.js';
-import type { GrantDriver, GrantReceipt, GrantState, ResolvedTarget } from '../domain/grant-driver.js';
+import type { GrantDriver, GrantReceipt, GrantState, ObservedGrant, ResolvedTarget } from '../domain/grant-driver.js';
 import { GrantFailed, GroupNotFound, InvalidTarget } from '../errors.js';
 import { CLASSIC_ERRORS, mapAwsErrors } from './grant-errors.js';
 
@@ -127,6 +127,18 @@ export function createClassicGrantDriver(client: ElastiCacheClient): GrantDriver
       // An authorization that was there before this request is someone else's: leave it.
       if (!receipt.created) return;
       await revokeIngress(client, validateClassicTarget(request.target));
+    },
+
+    async inventory(scope): Promise<ObservedGrant[]> {
+      const group = await describeGroup(client, scope);
+      return (group.EC2SecurityGroups ?? []).map((ec2) => {
+        const source = `${ec2.EC2SecurityGroupName ?? ''}/${ec2.EC2SecurityGroupOwnerId?.replace(/-/g, '') ?? ''}`;
+        return { id: source, source, state: grantStateOf(ec2.Status) };
+      });
+    },
+
+    async describeGrant(): Promise<void> {
+      // Classic authorizations carry no description: who and until when are in the request's history.
     },
   };
 }

@@ -14,7 +14,7 @@ const ec2 = new EC2Client({ region, endpoint: endpoints.ec2 });
 const classic = createClassicGrantDriver(elasticache);
 let vpc: GrantDriver | undefined;
 
-export function grantDriverFor(target: GrantTarget): GrantDriver {
+export function grantDriverFor(target: Pick<GrantTarget, 'mode'>): GrantDriver {
   if (target.mode === 'classic') return classic;
   vpc ??= createVpcGrantDriver({ elasticache, ec2, managedGroups: grantConfig().managedGroups });
   return vpc;

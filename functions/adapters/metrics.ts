@@ -18,3 +18,8 @@ export function countMetric(name: string, dimensions: Record<string, string> = {
   for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
   single.addMetric(name, MetricUnit.Count, value);
 }
+
+/** Publishes one duration in seconds now (e.g. the age of the oldest request waiting for approval). */
+export function secondsMetric(name: string, seconds: number): void {
+  instance().singleMetric().addMetric(name, MetricUnit.Seconds, seconds);
+}

@@ -6,7 +6,9 @@
  *   LINK#<sha256> / LINK     an approval link (hash only), single-use, TTL at expiry
  *   IDEM#<requester>#<key> / IDEMPOTENCY   Idempotency-Key → request id, TTL 24 h
  *   OPEN#<requester>#<target> / OPEN        the one open (pending or active) request per requester and target
- *   GRANT#<target key> / GRANT   the grant record: which requests hold one grant in AWS (domain/grant-record.ts)
+ *   GRANT#<target key> / GRANT   the grant record: which requests hold one grant in AWS (domain/grant-record.ts);
+ *                            listed through byStatus under the pseudo-status GRANT, sorted by scope (the managed
+ *                            group or cache security group), so the reconciler and quota checks query, never scan
  * No transactions (the local store, dynalite, has none): writes are ordered and conditional so that a
  * crash between two of them leaves nothing a retry cannot finish.
  */
@@ -18,10 +20,13 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { awsConfig, storeConfig } from '../config.js';
 import type { RequestStatus } from '../domain/access-request.js';
+import { grantScope } from '../domain/grant-driver.js';
 import type { GrantRecord } from '../domain/grant-record.js';
 import type { AccessRequestRecord, Decision, HistoryEvent } from '../domain/request-lifecycle.js';
 import { writeUntilProcessed } from './batch-retry.js';
@@ -39,10 +44,30 @@ const DELIVERY_MARK_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' });
 const grantKey = (key: string) => ({ pk: `GRANT#${key}`, sk: 'GRANT' });
+/** Grant records in the byStatus index: one partition, sorted by scope then key (never a request status). */
+const GRANT_INDEX_KEY = 'GRANT';
+const grantListKey = (record: Pick<GrantRecord, 'target' | 'resolved' | 'key'>): string => `${grantScope(record.target, record.resolved) ?? ''}#${record.key}`;
 const sortKey = (record: Pick<AccessRequestRecord, 'createdAt' | 'id'>): string => `${record.createdAt}#${record.id}`;
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
+/** Every item a byStatus query matches, page after page. */
+async function queryAll(query: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await documents.send(new QueryCommand({ TableName: tableName(), IndexName: TABLE_INDEXES.byStatus, ...query, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+function toGrantRecord(item: Record<string, unknown>): GrantRecord {
+  const { pk: _pk, sk: _sk, statusKey: _s, listKey: _l, ...record } = item;
+  return record as unknown as GrantRecord;
 }
 
 function toRecord(item: Record<string, unknown> | undefined): AccessRequestRecord | undefined {
@@ -202,6 +227,8 @@ export const requestStore = {
       expectStatus?: readonly RequestStatus[];
       /** Only if nothing else changed the request since it was read at this version. */
       expectVersion?: number;
+      /** Fields to clear. */
+      remove?: readonly (keyof AccessRequestRecord)[];
       now: Date;
     },
   ): Promise<AccessRequestRecord | undefined> {
@@ -217,6 +244,10 @@ export const requestStore = {
         sets.push('#statusKey = :status');
       }
     }
+    const removes = (change.remove ?? []).map((field) => {
+      names[`#${field}`] = field;
+      return `#${field}`;
+    });
     let condition = 'attribute_exists(pk)';
     if (change.expectStatus) {
       names['#status'] = 'status';
@@ -235,7 +266,7 @@ export const requestStore = {
         new UpdateCommand({
           TableName: tableName(),
           Key: requestKey(id),
-          UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''} ADD #version :one`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -405,15 +436,44 @@ export const requestStore = {
     }
   },
 
+  /**
+   * Moves "the open request" from a request that is final (its workflow ended before releasing the slot)
+   * to a new one; false when the slot changed meanwhile.
+   */
+  async takeOverOpen(requester: string, targetKey: string, fromId: string, toId: string): Promise<boolean> {
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN', requestId: toId },
+          ConditionExpression: 'requestId = :from',
+          ExpressionAttributeValues: { ':from': fromId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  },
+
   async releaseOpen(requester: string, targetKey: string, requestId: string): Promise<void> {
     await deleteIfFor({ pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN' }, requestId);
   },
 
   async grantRecord(key: string): Promise<GrantRecord | undefined> {
     const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: grantKey(key), ConsistentRead: true }));
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, ...record } = Item;
-    return record as GrantRecord;
+    return Item ? toGrantRecord(Item) : undefined;
+  },
+
+  /** Every grant record, or those of one scope (a managed group, a cache security group): all pages. */
+  async grantRecords(scope?: string): Promise<GrantRecord[]> {
+    const items = await queryAll({
+      KeyConditionExpression: scope === undefined ? '#key = :grant' : '#key = :grant AND begins_with(#list, :scope)',
+      ExpressionAttributeNames: { '#key': 'statusKey', ...(scope === undefined ? {} : { '#list': 'listKey' }) },
+      ExpressionAttributeValues: { ':grant': GRANT_INDEX_KEY, ...(scope === undefined ? {} : { ':scope': `${scope}#` }) },
+    });
+    return items.map(toGrantRecord);
   },
 
   /**
@@ -425,7 +485,7 @@ export const requestStore = {
       await documents.send(
         new PutCommand({
           TableName: tableName(),
-          Item: { ...grantKey(record.key), ...record, version: expectVersion + 1, updatedAt: now.toISOString() },
+          Item: { ...grantKey(record.key), statusKey: GRANT_INDEX_KEY, listKey: grantListKey(record), ...record, version: expectVersion + 1, updatedAt: now.toISOString() },
           ConditionExpression: expectVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
           ...(expectVersion === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': expectVersion } }),
         }),
@@ -454,6 +514,28 @@ export const requestStore = {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  },
+
+  /** Every request in a status (the reconciler's view of what should be in AWS): all pages, oldest first. */
+  async allInStatus(status: RequestStatus): Promise<AccessRequestRecord[]> {
+    const items = await queryAll({ KeyConditionExpression: '#key = :status', ExpressionAttributeNames: { '#key': 'statusKey' }, ExpressionAttributeValues: { ':status': status } });
+    return items.map((item) => toRecord(item) as AccessRequestRecord);
+  },
+
+  /** The oldest request in a status (the index sorts by creation time), or undefined. */
+  async oldestInStatus(status: RequestStatus): Promise<AccessRequestRecord | undefined> {
+    const { Items } = await documents.send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: TABLE_INDEXES.byStatus,
+        KeyConditionExpression: '#key = :status',
+        ExpressionAttributeNames: { '#key': 'statusKey' },
+        ExpressionAttributeValues: { ':status': status },
+        ScanIndexForward: true,
+        Limit: 1,
+      }),
+    );
+    return toRecord(Items?.[0]);
   },
 
   /**

@@ -5,11 +5,16 @@
  * revokes only the rule it created (by its sgr- id).
  */
 import type { EC2Client, SecurityGroupRule } from '@aws-sdk/client-ec2';
-import { AuthorizeSecurityGroupIngressCommand, paginateDescribeSecurityGroupRules, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  paginateDescribeSecurityGroupRules,
+  RevokeSecurityGroupIngressCommand,
+  UpdateSecurityGroupRuleDescriptionsIngressCommand,
+} from '@aws-sdk/client-ec2';
 import type { CacheCluster, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import type { GrantTarget, VpcTarget } from '../domain/access-request.js';
-import type { GrantDriver, GrantReceipt, GrantRequest, GrantState, ResolvedTarget } from '../domain/grant-driver.js';
+import type { GrantDriver, GrantReceipt, GrantRequest, GrantState, ObservedGrant, ResolvedTarget } from '../domain/grant-driver.js';
 import { AlreadyAuthorized, GroupNotFound, InvalidTarget } from '../errors.js';
 import { awsErrorName, mapAwsErrors, toGrantError, VPC_ERRORS } from './grant-errors.js';
 
@@ -141,15 +146,50 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
     if (requestId !== undefined) filters.push({ Name: `tag:${REQUEST_TAG}`, Values: [requestId] });
     return mapAwsErrors(`Describing the rules of ${groupId}`, VPC_ERRORS, async () => {
       const rules: SecurityGroupRule[] = [];
-      for await (const page of paginateDescribeSecurityGroupRules({ client: ec2 }, { Filters: filters })) {
+      // Full pages (1,000 rules, AWS's maximum): a managed group's rules in one call at the default quota.
+      for await (const page of paginateDescribeSecurityGroupRules({ client: ec2, pageSize: 1000 }, { Filters: filters })) {
         rules.push(...(page.SecurityGroupRules ?? []).filter((rule) => rule.IsEgress !== true));
       }
       return rules;
     });
   }
 
+  /** A rule as the reconciler and submission checks compare it: source group, ports, creating request. */
+  function observed(rule: SecurityGroupRule): ObservedGrant | undefined {
+    const source = rule.ReferencedGroupInfo?.GroupId;
+    if (!rule.SecurityGroupRuleId || source === undefined) return undefined;
+    const allTraffic = rule.IpProtocol === '-1';
+    if (!allTraffic && rule.IpProtocol !== 'tcp' && rule.IpProtocol !== '6') return undefined;
+    const tag = rule.Tags?.find((t) => t.Key === REQUEST_TAG)?.Value;
+    return {
+      id: rule.SecurityGroupRuleId,
+      source,
+      ...(allTraffic ? {} : { ports: [rule.FromPort ?? -1, rule.ToPort ?? -1] as [number, number] }),
+      ...(tag ? { taggedRequest: tag } : {}),
+      state: 'active',
+    };
+  }
+
   return {
     resolveTarget,
+
+    async inventory(scope): Promise<ObservedGrant[]> {
+      if (!SECURITY_GROUP_ID.test(scope)) throw new InvalidTarget(`Managed security group "${scope}" is not a security group id`);
+      return (await ingressRules(scope)).map(observed).filter((rule): rule is ObservedGrant => rule !== undefined);
+    },
+
+    async describeGrant(request, ruleId): Promise<void> {
+      validateVpcTarget(request.target);
+      const { managedGroupId } = await resolved(request);
+      await mapAwsErrors(`Describing rule ${ruleId} on ${managedGroupId}`, VPC_ERRORS, () =>
+        ec2.send(
+          new UpdateSecurityGroupRuleDescriptionsIngressCommand({
+            GroupId: managedGroupId,
+            SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: ruleDescription(request) }],
+          }),
+        ),
+      );
+    },
 
     async authorize(request): Promise<GrantReceipt> {
       const target = validateVpcTarget(request.target);

@@ -2,7 +2,14 @@
  * Step Functions: start an access request's execution, and resume (or fail) its approval wait. The execution name
  * is the request id, so a retried start cannot run the workflow twice.
  */
-import { ExecutionAlreadyExists, SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  SFNClient,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { awsConfig, workflowConfig } from '../config.js';
 
 const { region, endpoints } = awsConfig();
@@ -44,6 +51,19 @@ export const workflow = {
    */
   async resume(taskToken: string, output: unknown): Promise<ResumeResult> {
     return closedIsFine(() => client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
+  },
+
+  /** Whether the request's execution (named after it) is still running; false when it ended or never existed. */
+  async isRunning(requestId: string): Promise<boolean> {
+    // The execution ARN is the state machine's, with `execution` and the execution's name.
+    const executionArn = `${workflowConfig().stateMachineArn.replace(':stateMachine:', ':execution:')}:${requestId}`;
+    try {
+      const { status } = await client.send(new DescribeExecutionCommand({ executionArn }));
+      return status === 'RUNNING';
+    } catch (error) {
+      if ((error as Error).name === 'ExecutionDoesNotExist') return false;
+      throw error;
+    }
   },
 
   /** Ends the approval wait with a named error (the state machine's Catch routes it, e.g. RequestCancelled). */

@@ -36,6 +36,35 @@ export interface GrantReceipt {
 /** `pending`: accepted, not effective yet; `active`: effective; `revoking`: on its way out; `absent`: none. */
 export type GrantState = 'pending' | 'active' | 'revoking' | 'absent';
 
+/**
+ * A grant seen in AWS by a bulk describe of one scope (the managed VPC group, or the cache security group):
+ * what the reconciler compares with the grant records, and submission checks for equal access.
+ */
+export interface ObservedGrant {
+  /** The rule id (sgr-…), or `<EC2 group name>/<owner>` for a classic authorization. */
+  id: string;
+  /** The source: the referenced security group id (VPC), or `<EC2 group name>/<owner>` (classic). */
+  source: string;
+  /** VPC: the TCP ports the rule opens ([from, to]); undefined for all traffic, or for classic. */
+  ports?: [number, number];
+  /** VPC: the `cachegate-request` tag (the request whose grant call created the rule). */
+  taggedRequest?: string;
+  state: GrantState;
+}
+
+/** The scope a target's grants live in: its managed VPC group, or its cache security group. */
+export function grantScope(target: GrantTarget, resolved: ResolvedTarget): string | undefined {
+  return target.mode === 'classic' ? target.cacheSecurityGroupName : resolved.managedGroupId;
+}
+
+/** Whether an observed grant gives this target's source access (an equal grant, or a wider rule). */
+export function grantsTarget(observed: ObservedGrant, target: GrantTarget, resolved: ResolvedTarget): boolean {
+  if (target.mode === 'classic') return observed.source === `${target.ec2SecurityGroupName}/${target.ec2SecurityGroupOwnerId.replace(/-/g, '')}`;
+  if (observed.source !== target.sourceSecurityGroupId) return false;
+  if (!observed.ports || resolved.port === undefined) return observed.ports === undefined;
+  return observed.ports[0] <= resolved.port && resolved.port <= observed.ports[1];
+}
+
 export interface GrantDriver {
   /** Checks the target exists and can take a grant; throws GroupNotFound or InvalidTarget. */
   resolveTarget(target: GrantTarget): Promise<ResolvedTarget>;
@@ -45,4 +74,8 @@ export interface GrantDriver {
   status(request: GrantRequest): Promise<GrantState>;
   /** Removes the grant, only if this request created it (receipt.created). */
   revoke(request: GrantRequest, receipt: GrantReceipt): Promise<void>;
+  /** Every ingress grant in one scope (grantScope), all pages: one describe per scope, not per request. */
+  inventory(scope: string): Promise<ObservedGrant[]>;
+  /** VPC: rewrites the rule's description (who, until when); classic authorizations have none. */
+  describeGrant(request: GrantRequest, ruleId: string): Promise<void>;
 }

@@ -90,6 +90,8 @@ export interface AccessRequestRecord {
   endedAt?: string;
   /** When the revoke call was made (the revoke check's schedule counts from it). */
   revokeStartedAt?: string;
+  /** The reconciler's first observation of this ACTIVE request's grant missing from AWS (confirmed by a second). */
+  grantMissingSince?: string;
   extensions: ExtensionRound[];
   /** How many times the grant's status was looked at (for the operator and the benchmark). */
   grantChecks?: number;

@@ -9,6 +9,7 @@ import { isFinal } from '../domain/request-transitions.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
+import { describeGrantEnd } from './grant.js';
 import { notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
 
@@ -48,8 +49,21 @@ export function failureReason(state: unknown): string {
     return message ? `${error.Error}: ${message}` : error.Error;
   }
   const check = record.check as { gaveUp?: boolean; state?: string } | undefined;
-  if (check?.gaveUp) return `The grant never became available (last status: ${check.state ?? 'unknown'})`;
+  if (check?.gaveUp) {
+    const never = `The grant never became available (last status: ${check.state ?? 'unknown'})`;
+    // Clean up grant failed (e.g. a classic authorization still `authorizing` cannot be revoked yet).
+    return record.cleanupError ? `${never}; its clean-up is pending: the reconciler revokes it` : never;
+  }
   return 'The workflow failed';
+}
+
+/** The rule's description names the end now that it is known; a failure leaves "until revoked" (the reconciler retries). */
+async function describeEnd(request: AccessRequestRecord, now: Date): Promise<void> {
+  try {
+    await describeGrantEnd(request, now);
+  } catch (error) {
+    logger.warn('the grant description was not updated', { requestId: request.id, error });
+  }
 }
 
 const ANNOUNCED_AS: Partial<Record<RequestStatus, NotificationEvent>> = EVENTS;
@@ -80,5 +94,7 @@ export async function finishRequest(input: { requestId: string; outcome: Outcome
   if (isFinal(request.status)) await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
   logger.info(`request ${event}`, { requestId, status: request.status, ...(request.failureReason ? { reason: request.failureReason } : {}) });
   await notifyPeople(event, request);
+  // People first; then the rule's description names the end.
+  if (request.status === 'ACTIVE') await describeEnd(request, now);
   return { status: request.status };
 }

@@ -216,19 +216,43 @@ export async function releaseGrant(requestId: string, now: Date): Promise<Releas
   return { revoked: true, nextCheckSeconds: check };
 }
 
+/**
+ * The revoke call itself, by what the grant record holds (the rule id recorded at grant time). "Already
+ * gone" (revoked by hand, its group deleted) is done: it answers the error's message; throws the rest.
+ */
+async function revokeRecorded(request: GrantRequest, record: GrantRecord): Promise<{ alreadyGone?: string }> {
+  try {
+    await grantDriverFor(record.target).revoke(request, { created: true, ...(record.ruleId ? { ruleId: record.ruleId } : {}) });
+    return {};
+  } catch (error) {
+    if (error instanceof NotAuthorized || error instanceof GroupNotFound) return { alreadyGone: error.message };
+    throw error;
+  }
+}
+
+/**
+ * The reconciler's revoke of a grant no request holds (an orphan, or a revoke its last holder never
+ * finished): the caller has already claimed the record (state `revoking`, a conditional write).
+ * Verification and the record's removal follow on the next look (`verifyUnheldGrantGone`).
+ */
+export async function revokeUnheldGrant(record: GrantRecord): Promise<void> {
+  await revokeRecorded({ requestId: record.createdBy, requester: 'cachegate', target: record.target, resolved: record.resolved }, record);
+  logger.info('unheld grant revoked', { key: record.key, ruleId: record.ruleId, createdBy: record.createdBy });
+}
+
 /** The grant's revoke in AWS, by the rule id recorded on the grant record; "already gone" is done. */
 async function revokeInAws(request: AccessRequestRecord, record: GrantRecord, now: Date): Promise<void> {
   try {
-    await grantDriverFor(request.target).revoke(grantRequest(request, record), { created: true, ...(record.ruleId ? { ruleId: record.ruleId } : {}) });
-  } catch (error) {
-    if (error instanceof NotAuthorized || error instanceof GroupNotFound) {
+    const { alreadyGone } = await revokeRecorded(grantRequest(request, record), record);
+    if (alreadyGone !== undefined) {
       await requestStore.update(request.id, {
         set: { revokeStartedAt: now.toISOString() },
-        history: [{ at: now.toISOString(), event: 'grant already gone', actor: 'cachegate', detail: (error as Error).message }],
+        history: [{ at: now.toISOString(), event: 'grant already gone', actor: 'cachegate', detail: alreadyGone }],
         now,
       });
       return;
     }
+  } catch (error) {
     await requestStore.update(request.id, {
       history: [{ at: now.toISOString(), event: 'grant revoke failed', actor: 'cachegate', detail: `${(error as Error).name}: ${(error as Error).message}` }],
       now,
@@ -271,4 +295,22 @@ export async function checkRevoked(requestId: string, now: Date): Promise<Revoke
   await requestStore.update(requestId, { history: [{ at: now.toISOString(), event: gone ? 'grant gone' : `grant ${state}`, actor: 'cachegate' }], now });
   const next = nextCheckAt(checkSchedule(request.target.mode, config), elapsed, config.verifyTimeoutSeconds);
   return { gone, gaveUp, nextCheckSeconds: Math.max(0, Math.ceil(next - elapsed)) };
+}
+
+/**
+ * The VPC rule's description says who holds it and until when: the latest end of its holders. Called when
+ * a request's end is set (ACTIVE) or moves (an extension; the reconciler also catches a missed one). The
+ * holder's end is kept on the grant record (`ends`), a conditional write; the rule is described only when
+ * this request's end is the latest, so it names the holder whose access lasts longest.
+ */
+export async function describeGrantEnd(request: AccessRequestRecord, now: Date): Promise<void> {
+  const expiresAt = request.expiresAt;
+  if (!expiresAt) return;
+  const updated = await updateGrantRecord(
+    targetKey(request.target),
+    (record) => (record.holders.includes(request.id) && record.ends[request.id] !== expiresAt ? { ...record, ends: { ...record.ends, [request.id]: expiresAt } } : undefined),
+    now,
+  );
+  if (!updated?.ruleId || request.target.mode !== 'vpc' || latestEnd(updated) !== expiresAt) return;
+  await grantDriverFor(request.target).describeGrant(grantRequest(request, updated), updated.ruleId);
 }

@@ -11,12 +11,14 @@ import { newRequestRecord, type AccessRequestRecord } from '../domain/request-li
 import { accessDuration, parseNewAccessRequest } from '../domain/request-rules.js';
 import { slackIdsOf, type SlackTrackedRequest } from '../domain/slack-delivery.js';
 import { unknownTargetProblem } from '../domain/unknown-target.js';
+import { isFinal } from '../domain/request-transitions.js';
 import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { requestStore, type IdempotencyBinding } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
 import { approvalPolicy } from './approval-policy.js';
+import { checkGrantRoom } from './grant-room.js';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -85,6 +87,9 @@ export async function submitRequest(input: {
     throw error;
   }
 
+  const key = targetKey(parsed.target);
+  await checkGrantRoom(parsed.target, resolved, key);
+
   let id: string = randomUUID();
   if (idempotencyKey) {
     const bound = await requestStore.bindIdempotencyKey(requester, idempotencyKey, { requestId: id, bodyHash }, Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS);
@@ -92,15 +97,18 @@ export async function submitRequest(input: {
     id = bound.requestId;
   }
 
-  const key = targetKey(parsed.target);
   const claim = await requestStore.claimOpen(requester, key, id);
   if (!claim.ok) {
     const existing = await requestStore.get(claim.existingId);
-    const hint =
-      existing?.status === 'ACTIVE'
-        ? ` It is ACTIVE until ${existing.expiresAt ?? 'its end'}: to keep access longer, ask for more time (POST /requests/${claim.existingId}/extend).`
-        : ` It is ${existing?.status ?? 'open'}.`;
-    throw new ConflictError(`You already have a request for this access: ${claim.existingId}.${hint}`, claim.existingId);
+    // A slot still naming a final request (its workflow ended before releasing it, a crash): this request takes it.
+    const tookOver = existing !== undefined && isFinal(existing.status) && (await requestStore.takeOverOpen(requester, key, claim.existingId, id));
+    if (!tookOver) {
+      const hint =
+        existing?.status === 'ACTIVE'
+          ? ` It is ACTIVE until ${existing.expiresAt ?? 'its end'}: to keep access longer, ask for more time (POST /requests/${claim.existingId}/extend).`
+          : ` It is ${existing?.status ?? 'open'}.`;
+      throw new ConflictError(`You already have a request for this access: ${claim.existingId}.${hint}`, claim.existingId);
+    }
   }
 
   const record = newRequestRecord({

@@ -3,6 +3,7 @@ import {
   emailConfig,
   grantConfig,
   identityConfig,
+  reconcileConfig,
   linksConfig,
   logConfig,
   secretsConfig,
@@ -80,6 +81,14 @@ describe('storeConfig, workflowConfig, linksConfig', () => {
   });
 });
 
+describe('reconcileConfig', () => {
+  it('leaves grant records changed in the last 5 minutes alone by default; 0 is allowed; anything else is refused', () => {
+    expect(reconcileConfig.parse({})).toEqual({ quietSeconds: 300 });
+    expect(reconcileConfig.parse({ RECONCILE_QUIET_SECONDS: '0' })).toEqual({ quietSeconds: 0 });
+    expect(refusal(reconcileConfig.parse, { RECONCILE_QUIET_SECONDS: '-5' })).toBe('Environment variable RECONCILE_QUIET_SECONDS must be a whole number (0 or more), got "-5"');
+  });
+});
+
 describe('grantConfig', () => {
   it('defaults', () => {
     expect(grantConfig.parse({})).toEqual({
@@ -89,6 +98,7 @@ describe('grantConfig', () => {
       pollWindowMs: 45000,
       recheckSeconds: 20,
       verifyTimeoutSeconds: 300,
+      rulesPerSecurityGroup: 60,
     });
   });
 
@@ -100,6 +110,7 @@ describe('grantConfig', () => {
       GRANT_POLL_WINDOW_MS: '100',
       GRANT_RECHECK_SECONDS: '1',
       GRANT_VERIFY_TIMEOUT_SECONDS: '2',
+      RULES_PER_SECURITY_GROUP: '200',
     });
     expect(config).toEqual({
       managedGroups: { 'orders-cache': 'sg-0cac4e9a7e0000001', 'sessions-mc': 'sg-0123abcd' },
@@ -108,6 +119,7 @@ describe('grantConfig', () => {
       pollWindowMs: 100,
       recheckSeconds: 1,
       verifyTimeoutSeconds: 2,
+      rulesPerSecurityGroup: 200,
     });
   });
 

@@ -176,6 +176,9 @@ const SLACK = ['ssm:GetParameters slack-bot-token parameter', 'ssm:GetParameters
 const CACHE_GROUPS = 'elasticache:securitygroup:*';
 const EC2_GROUPS = ['ec2:security-group/*', 'ec2:security-group-rule/*'];
 const DESCRIBE_RULES = 'ec2:DescribeSecurityGroupRules *';
+/** No managed group configured (the default '{}'): an ARN no group has, so the grant reaches nothing. */
+const NO_MANAGED_GROUP = 'ec2:security-group/sg-00000000none';
+const DESCRIBE_RULE = `ec2:UpdateSecurityGroupRuleDescriptionsIngress ${NO_MANAGED_GROUP}`;
 
 /** What each function calls (functions/services and adapters), and so all its role may allow. */
 const EXPECTED_GRANTS: Record<string, string[]> = {
@@ -186,6 +189,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     `elasticache:DescribeCacheSecurityGroups ${CACHE_GROUPS}`,
     'elasticache:DescribeCacheClusters elasticache:cluster:*',
     'elasticache:DescribeReplicationGroups elasticache:replicationgroup:*',
+    DESCRIBE_RULES,
+    'dynamodb:Query table indexes',
   ],
   getRequest: [...dynamo('GetItem'), POLICY],
   cancelRequest: [...dynamo('GetItem', 'UpdateItem'), 'states:SendTaskFailure state machine'],
@@ -213,11 +218,23 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     `elasticache:RevokeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
     ...EC2_GROUPS.map((groups) => `ec2:RevokeSecurityGroupIngress ${groups}`),
   ],
-  finishRequest: [...dynamo('GetItem', 'UpdateItem', 'DeleteItem'), QUEUE],
+  finishRequest: [...dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'), QUEUE, DESCRIBE_RULE],
   checkAccess: [...dynamo('GetItem', 'UpdateItem'), QUEUE],
   holdAccess: [...dynamo('GetItem', 'PutItem'), RESUME],
   revokeRequest: [...dynamo('GetItem', 'UpdateItem'), RESUME],
   extendRequest: [...dynamo('GetItem', 'UpdateItem'), POLICY, RESUME, QUEUE],
+  reconcileGrants: [
+    ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    'dynamodb:Query table indexes',
+    'states:DescribeExecution states:execution:cachegate-dev-access-request:*',
+    RESUME,
+    QUEUE,
+    DESCRIBE_RULES,
+    `elasticache:DescribeCacheSecurityGroups ${CACHE_GROUPS}`,
+    `elasticache:RevokeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
+    `ec2:RevokeSecurityGroupIngress ${NO_MANAGED_GROUP}`,
+    DESCRIBE_RULE,
+  ],
   deliverNotifications: [
     ...dynamo('GetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'),
     ...['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes', 'ChangeMessageVisibility'].map((action) => `sqs:${action} notification queue`),
@@ -374,7 +391,9 @@ describe('the state machine', () => {
     expect(environmentOf('createRequest').STATE_MACHINE_ARN).toEqual({ Ref: 'AccessRequestStateMachine' });
     const text = readFileSync(ASL, 'utf8');
     for (const [key, logicalId] of Object.entries(functions)) {
-      if (key !== 'createRequest') expect(environmentOf(key).STATE_MACHINE_ARN).toBeUndefined();
+      // The reconciler describes executions (its role may not start one): the ARN from the name, no reference.
+      if (key === 'reconcileGrants') expect(JSON.stringify(environmentOf(key).STATE_MACHINE_ARN)).toContain(`:stateMachine:${stateMachineName()}`);
+      else if (key !== 'createRequest') expect(environmentOf(key).STATE_MACHINE_ARN).toBeUndefined();
       if (!text.includes(logicalId)) continue;
       const role = roleOf(key).logicalId;
       for (const id of [logicalId, role]) expect(JSON.stringify(resources[id])).not.toContain('AccessRequestStateMachine');
@@ -591,6 +610,19 @@ describe('alarms', () => {
       expect(queries.filter((query) => query.MetricStat !== undefined).length).toBeLessThanOrEqual(10);
       expect(queries.filter((query) => query.ReturnData === true)).toEqual([expect.objectContaining({ Expression: 'SUM(METRICS())' })]);
     }
+  });
+});
+
+describe('the reconciler', () => {
+  it('runs on its EventBridge schedule, one run at a time', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, rule]) => rule.Properties);
+    expect(rules).toEqual([expect.objectContaining({ ScheduleExpression: 'rate(5 minutes)', Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': ['ReconcileGrantsLambdaFunction', 'Arn'] } })] })]);
+    expect(resource('ReconcileGrantsLambdaFunction', 'AWS::Lambda::Function').Properties.ReservedConcurrentExecutions).toBe(1);
+  });
+
+  it('alarms on its findings and its errors, from the product metrics', () => {
+    const names = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties.MetricName);
+    for (const name of ['OrphanGrantsRevoked', 'AccessRemovedOutside', 'StuckRevokesRetried', 'OverdueAccessEnded', 'ReconcileErrors']) expect(names).toContain(name);
   });
 });
 
