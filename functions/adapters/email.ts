@@ -10,8 +10,9 @@
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Transporter } from 'nodemailer';
-import { awsConfig, emailConfig, type EmailConfig } from '../config.js';
+import { emailConfig, type EmailConfig } from '../config.js';
 import { CachegateError } from '../errors.js';
+import { awsClient } from './aws-client.js';
 
 export interface EmailMessage {
   to: string[];
@@ -38,8 +39,7 @@ let sharedSes: SESv2Client | undefined;
 /** The SES v2 client, built once per container from AWS_REGION (and SES_ENDPOINT locally). */
 function sesClient(): SESv2Client {
   if (!sharedSes) {
-    const { region, endpoints } = awsConfig();
-    sharedSes = new SESv2Client({ region, ...(endpoints.ses ? { endpoint: endpoints.ses } : {}) });
+    sharedSes = awsClient(SESv2Client, 'ses');
   }
   return sharedSes;
 }
