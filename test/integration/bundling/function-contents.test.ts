@@ -37,7 +37,8 @@ test.each([
   ['listRequests', ['@aws-sdk/client-dynamodb']],
   // Resolving a target needs ElastiCache, not EC2 (grant-drivers.ts, resolveGrantTarget).
   ['createRequest', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-elasticache', '@aws-sdk/client-sfn']],
-  ['grantIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
+  // Granting also queues the "approved" notification.
+  ['grantIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache', '@aws-sdk/client-sqs']],
   ['checkGrantStatus', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
   ['revokeIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
 ])('%s carries the SDK clients it calls, no others', (name, clients) => {
