@@ -1,6 +1,6 @@
 /**
- * `npm run package`'s last step: every function zip in .serverless/ holds at most 300 KB of JavaScript
- * (the shared budget: everything a function loads at init), or the step fails naming the function.
+ * CI's check after `npm run package` (.ci/run): every function zip in .serverless/ holds at most 300 KB of
+ * JavaScript (the shared budget: everything a function loads at init), or it fails naming the function.
  * Usage: node scripts/check-function-zips.ts [dir]. Runs on Node's own TypeScript support (erasable
  * syntax only) and reads the zips' central directories itself, so it needs nothing installed.
  */
