@@ -54,3 +54,8 @@ test('only the functions that read secrets (SECRETS_SOURCE set) carry the SSM ca
     expect([name, contents[name]?.has('functions/adapters/parameter-store.ts')]).toEqual([name, readsSecrets]);
   }
 });
+
+test('recordRequest carries no Slack code (neither the adapter nor a Slack package)', () => {
+  expect([...(contents.recordRequest ?? [])].filter((part) => /slack/i.test(part))).toEqual([]);
+  expect(clientsOf('recordRequest')).toEqual(['@aws-sdk/client-dynamodb']);
+});
