@@ -12,7 +12,7 @@
  * Goals (issue 13): ≤ 300 KB, init ≤ 50 ms, functions that call EC2 ≥ 5× faster to init than baseline.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -68,7 +68,7 @@ function deployedEnvironment(ssmUrl: string): NodeJS.ProcessEnv {
     TABLE_NAME: 'cachegate-dev-requests',
     PUBLIC_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
     STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:cachegate-dev-access-request',
-    APPROVAL_POLICY: JSON.stringify(JSON.parse(readFileSync('config/approval-policy.json', 'utf8'))),
+    APPROVAL_POLICY_PARAMETER: '/cachegate/dev/approval-policy',
     MANAGED_SECURITY_GROUPS: '{"orders-cache":"sg-0123456789abcdef0"}',
     NOTIFICATION_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/cachegate-dev-notifications',
     EMAIL_TRANSPORT: 'ses',
