@@ -24,7 +24,11 @@
  *    (CommonJS, 7 KB with its helpers), though discovery is off unless configured and cachegate never turns
  *    it on. The bundle gets LRU_CACHE below: the five methods @aws-sdk/endpoint-cache calls, on a Map.
  *
- * 5. lambdaCredentialsFromEnv. Every client cachegate makes takes `fromEnv()` credentials
+ * 5. nativeSha256Only. The SDK's SHA-256 (SigV4 signing) is node:crypto's, with a pure-JavaScript fallback
+ *    for runtimes without it (3 KB in every bundle). Node always has SHA-256, FIPS builds included; the
+ *    bundle gets a fallback that fails loudly instead.
+ *
+ * 6. lambdaCredentialsFromEnv. Every client cachegate makes takes `fromEnv()` credentials
  *    (functions/adapters/aws-client.ts): Lambda puts the function's credentials in environment variables.
  *    The SDK's default chain (SSO, STS, INI files, IMDS, with their own nested clients, about 100 KB) is still
  *    imported by every client's runtime config as a fallback, though never called when credentials are
@@ -124,6 +128,18 @@ export function endpointCacheLru(): Plugin {
   };
 }
 
+export function nativeSha256Only(): Plugin {
+  return {
+    name: 'native-sha256-only',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/ }, () => ({
+        contents: "export class Sha256Js { constructor() { throw new Error('No native SHA-256: the JavaScript fallback is left out of this bundle (scripts/esbuild-plugins.ts)'); } }",
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 export function lambdaCredentialsFromEnv(): Plugin {
   return {
     name: 'lambda-credentials-from-env',
@@ -142,4 +158,4 @@ export function lambdaCredentialsFromEnv(): Plugin {
   };
 }
 
-export default [sdkSchemaLiterals(), sdkClientVersionOnly(), sdkEventStreamsLeftOut(), endpointCacheLru(), lambdaCredentialsFromEnv()];
+export default [sdkSchemaLiterals(), sdkClientVersionOnly(), sdkEventStreamsLeftOut(), endpointCacheLru(), nativeSha256Only(), lambdaCredentialsFromEnv()];

@@ -3,6 +3,7 @@
  * it puts in its place behaves as the original. The wire-level check (the same AWS calls, bundled or not)
  * is in wire-equality.test.ts.
  */
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import plugins, {
   endpointCacheLru,
   lambdaCredentialsFromEnv,
   literalSchemaKeys,
+  nativeSha256Only,
   sdkClientVersionOnly,
   sdkEventStreamsLeftOut,
   sdkSchemaLiterals,
@@ -60,6 +62,7 @@ test('the serverless.yml list is every plugin, in this order', () => {
     'sdk-client-version-only',
     'sdk-event-streams-left-out',
     'endpoint-cache-lru',
+    'native-sha256-only',
     'lambda-credentials-from-env',
   ]);
 });
@@ -137,6 +140,21 @@ test('endpointCacheLru: behaves as mnemonist LRUCache for every call @aws-sdk/en
       theirs.clear();
     }
   }
+});
+
+test('nativeSha256Only: the SDK hashes with node:crypto as before, and its JavaScript fallback is gone', async () => {
+  const source = "module.exports = require('@smithy/core/checksum');";
+  const { outfile, bytesOf } = await bundle('sha256', source, { plugins: [nativeSha256Only()] });
+  // The stub: a class that throws (the fallback it replaces is 6 KB unminified).
+  expect(bytesOf(/checksum\/sha256\/Sha256Js\.js$/)).toBeLessThan(500);
+  const { Sha256, Sha256Js } = load(outfile) as { Sha256: new (secret?: string) => { update(data: string): void; digest(): Promise<Uint8Array> }; Sha256Js: new () => unknown };
+  for (const secret of [undefined, 'key']) {
+    const hash = new Sha256(secret);
+    hash.update('cachegate');
+    const expected = secret ? createHmac('sha256', secret).update('cachegate').digest('hex') : createHash('sha256').update('cachegate').digest('hex');
+    expect(Buffer.from(await hash.digest()).toString('hex')).toBe(expected);
+  }
+  expect(() => new Sha256Js()).toThrow('No native SHA-256');
 });
 
 test('lambdaCredentialsFromEnv: the default chain (SSO, STS, INI files) leaves the bundle; credentials come from the environment', async () => {
