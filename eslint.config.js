@@ -26,6 +26,18 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through functions/config.ts.' }] },
   },
   {
+    // Every AWS SDK client through one helper: credentials from the environment, local endpoints, and a
+    // pure call, so bundles leave out clients a function never uses (functions/adapters/aws-client.ts).
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/adapters/aws-client.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'NewExpression[callee.name=/Client$/]', message: 'Create AWS SDK clients with awsClient() (functions/adapters/aws-client.ts).' },
+      ],
+    },
+  },
+  {
     // Domain modules hold the rules; the outside world stays in adapters.
     files: ['functions/domain/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '@middy/*', 'nodemailer', '../adapters/*'] }] },

@@ -1,6 +1,6 @@
 /**
  * Secrets reach handlers through the middy context (loaded by secrets-middleware.ts). In AWS they are SSM Parameter Store SecureStrings,
- * fetched at cold start and cached by @middy/ssm (never in environment variables or the template);
+ * fetched at cold start and kept for 15 minutes (never in environment variables or the template);
  * locally (SECRETS_SOURCE=env) they come from the environment of the local stack.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';

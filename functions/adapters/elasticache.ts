@@ -106,13 +106,16 @@ export function grantStateOf(status: string | undefined): GrantState {
   }
 }
 
+/** Checks the cache security group exists. */
+export async function resolveClassicTarget(client: ElastiCacheClient, target: GrantTarget): Promise<ResolvedTarget> {
+  const valid = validateClassicTarget(target);
+  const group = await describeGroup(client, valid.cacheSecurityGroupName);
+  return { summary: `${valid.ec2SecurityGroupName} (owner ${valid.ec2SecurityGroupOwnerId}) on cache security group ${group.CacheSecurityGroupName ?? valid.cacheSecurityGroupName}` };
+}
+
 export function createClassicGrantDriver(client: ElastiCacheClient): GrantDriver {
   return {
-    async resolveTarget(target): Promise<ResolvedTarget> {
-      const valid = validateClassicTarget(target);
-      const group = await describeGroup(client, valid.cacheSecurityGroupName);
-      return { summary: `${valid.ec2SecurityGroupName} (owner ${valid.ec2SecurityGroupOwnerId}) on cache security group ${group.CacheSecurityGroupName ?? valid.cacheSecurityGroupName}` };
-    },
+    resolveTarget: (target) => resolveClassicTarget(client, target),
 
     async authorize(request): Promise<GrantReceipt> {
       await authorizeIngress(client, validateClassicTarget(request.target));

@@ -16,8 +16,9 @@
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Transporter } from 'nodemailer';
-import { awsConfig, emailConfig, type EmailConfig } from '../config.js';
+import { emailConfig, type EmailConfig } from '../config.js';
 import { ConfigError, DeliveryFailed, DeliveryUncertain } from '../errors.js';
+import { awsClient } from './aws-client.js';
 import { fetchFailure, httpFailure } from './delivery-failure.js';
 
 export interface EmailMessage {
@@ -45,13 +46,8 @@ let sharedSes: SESv2Client | undefined;
 /** The SES v2 client, built once per container from AWS_REGION (and SES_ENDPOINT locally): one short attempt. */
 function sesClient(attemptTimeoutMs: number): SESv2Client {
   if (!sharedSes) {
-    const { region, endpoints } = awsConfig();
-    sharedSes = new SESv2Client({
-      region,
-      ...(endpoints.ses ? { endpoint: endpoints.ses } : {}),
-      maxAttempts: 1,
-      requestHandler: { connectionTimeout: attemptTimeoutMs, requestTimeout: attemptTimeoutMs },
-    });
+    // One short attempt: the notification queue retries, with backoff, for over an hour.
+    sharedSes = awsClient(SESv2Client, 'ses', { maxAttempts: 1, requestHandler: { connectionTimeout: attemptTimeoutMs, requestTimeout: attemptTimeoutMs } });
   }
   return sharedSes;
 }

@@ -6,11 +6,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { awsConfig, notificationQueueConfig } from '../config.js';
+import { notificationQueueConfig } from '../config.js';
 import type { NotificationJob } from '../domain/notification-delivery.js';
+import { awsClient } from './aws-client.js';
 
-const { region, endpoints } = awsConfig();
-const client = new SQSClient({ region, endpoint: endpoints.sqs });
+const client = /* @__PURE__ */ awsClient(SQSClient, 'sqs');
 
 const BATCH = 10;
 const ATTEMPTS = 4;

@@ -24,17 +24,16 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { awsConfig, storeConfig } from '../config.js';
+import { storeConfig } from '../config.js';
 import type { RequestStatus } from '../domain/access-request.js';
 import { grantScope } from '../domain/grant-driver.js';
 import type { GrantRecord } from '../domain/grant-record.js';
 import type { AccessRequestRecord, Decision, HistoryEvent } from '../domain/request-lifecycle.js';
+import { awsClient } from './aws-client.js';
 import { writeUntilProcessed } from './batch-retry.js';
 import { TABLE_INDEXES } from './table-schema.js';
 
-
-const { region, endpoints } = awsConfig();
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: endpoints.dynamodb }), {
+const documents = /* @__PURE__ */ DynamoDBDocumentClient.from(awsClient(DynamoDBClient, 'dynamodb'), {
   marshallOptions: { removeUndefinedValues: true },
 });
 const tableName = (): string => storeConfig().tableName;

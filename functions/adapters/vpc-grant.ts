@@ -82,53 +82,59 @@ function grantsAccess(rule: SecurityGroupRule, groupId: string, port: number, so
   );
 }
 
+async function describeCluster(elasticache: ElastiCacheClient, cacheClusterId: string): Promise<CacheCluster> {
+  const output = await mapAwsErrors(`Describing cache cluster ${cacheClusterId}`, VPC_ERRORS, () =>
+    elasticache.send(new DescribeCacheClustersCommand({ CacheClusterId: cacheClusterId, ShowCacheNodeInfo: true })),
+  );
+  const cluster = output.CacheClusters?.[0];
+  if (!cluster) throw new GroupNotFound(`Cache cluster ${cacheClusterId} was not found`);
+  return cluster;
+}
+
+/** A replication group carries no security groups; a member cluster does (they all share them). */
+async function clusterOf(elasticache: ElastiCacheClient, target: VpcTarget): Promise<CacheCluster> {
+  if (target.cacheClusterId !== undefined) return describeCluster(elasticache, target.cacheClusterId);
+  const replicationGroupId = target.replicationGroupId as string;
+  const output = await mapAwsErrors(`Describing replication group ${replicationGroupId}`, VPC_ERRORS, () =>
+    elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId })),
+  );
+  const member = output.ReplicationGroups?.[0]?.MemberClusters?.[0];
+  if (!member) throw new GroupNotFound(`Replication group ${replicationGroupId} was not found or has no member clusters`);
+  return describeCluster(elasticache, member);
+}
+
+/**
+ * The cluster's managed group and port (ElastiCache calls only, so that a function which only resolves
+ * targets, createRequest, leaves EC2 out of its bundle).
+ */
+export async function resolveVpcTarget(elasticache: ElastiCacheClient, managedGroups: Record<string, string>, target: GrantTarget): Promise<ResolvedTarget> {
+  const valid = validateVpcTarget(target);
+  const cluster = await clusterOf(elasticache, valid);
+  const clusterName = valid.replicationGroupId ?? cluster.CacheClusterId ?? valid.clusterKey;
+  // A member cluster may be configured under its replication group's id.
+  const managedGroupId = managedGroups[valid.clusterKey] ?? (cluster.ReplicationGroupId ? managedGroups[cluster.ReplicationGroupId] : undefined);
+  const attached = (cluster.SecurityGroups ?? []).map((group) => group.SecurityGroupId).filter((id): id is string => id !== undefined);
+  if (managedGroupId === undefined) {
+    throw new InvalidTarget(
+      `${clusterName} has no cachegate-managed security group. Create a dedicated security group, attach it to the cluster ` +
+        `(attached now: ${attached.join(', ') || 'none'}), and map it in MANAGED_SECURITY_GROUPS, e.g. {"${clusterName}": "sg-…"}.`,
+    );
+  }
+  if (!attached.includes(managedGroupId)) {
+    throw new InvalidTarget(
+      `The managed security group ${managedGroupId} configured for ${clusterName} is not attached to it (attached: ${attached.join(', ') || 'none'}). ` +
+        'Attach it to the cluster, or fix MANAGED_SECURITY_GROUPS.',
+    );
+  }
+  const port = portOf(cluster);
+  if (port === undefined) throw new InvalidTarget(`${clusterName} has no node endpoint yet, so its port is unknown; try again once it is available.`);
+  return { summary: `${managedGroupId} port ${port} on ${clusterName}`, managedGroupId, port };
+}
+
 export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDriver {
   const { elasticache, ec2, managedGroups } = options;
 
-  async function describeCluster(cacheClusterId: string): Promise<CacheCluster> {
-    const output = await mapAwsErrors(`Describing cache cluster ${cacheClusterId}`, VPC_ERRORS, () =>
-      elasticache.send(new DescribeCacheClustersCommand({ CacheClusterId: cacheClusterId, ShowCacheNodeInfo: true })),
-    );
-    const cluster = output.CacheClusters?.[0];
-    if (!cluster) throw new GroupNotFound(`Cache cluster ${cacheClusterId} was not found`);
-    return cluster;
-  }
-
-  /** A replication group carries no security groups; a member cluster does (they all share them). */
-  async function clusterOf(target: VpcTarget): Promise<CacheCluster> {
-    if (target.cacheClusterId !== undefined) return describeCluster(target.cacheClusterId);
-    const replicationGroupId = target.replicationGroupId as string;
-    const output = await mapAwsErrors(`Describing replication group ${replicationGroupId}`, VPC_ERRORS, () =>
-      elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId })),
-    );
-    const member = output.ReplicationGroups?.[0]?.MemberClusters?.[0];
-    if (!member) throw new GroupNotFound(`Replication group ${replicationGroupId} was not found or has no member clusters`);
-    return describeCluster(member);
-  }
-
-  async function resolveTarget(target: GrantTarget): Promise<ResolvedTarget> {
-    const valid = validateVpcTarget(target);
-    const cluster = await clusterOf(valid);
-    const clusterName = valid.replicationGroupId ?? cluster.CacheClusterId ?? valid.clusterKey;
-    // A member cluster may be configured under its replication group's id.
-    const managedGroupId = managedGroups[valid.clusterKey] ?? (cluster.ReplicationGroupId ? managedGroups[cluster.ReplicationGroupId] : undefined);
-    const attached = (cluster.SecurityGroups ?? []).map((group) => group.SecurityGroupId).filter((id): id is string => id !== undefined);
-    if (managedGroupId === undefined) {
-      throw new InvalidTarget(
-        `${clusterName} has no cachegate-managed security group. Create a dedicated security group, attach it to the cluster ` +
-          `(attached now: ${attached.join(', ') || 'none'}), and map it in MANAGED_SECURITY_GROUPS, e.g. {"${clusterName}": "sg-…"}.`,
-      );
-    }
-    if (!attached.includes(managedGroupId)) {
-      throw new InvalidTarget(
-        `The managed security group ${managedGroupId} configured for ${clusterName} is not attached to it (attached: ${attached.join(', ') || 'none'}). ` +
-          'Attach it to the cluster, or fix MANAGED_SECURITY_GROUPS.',
-      );
-    }
-    const port = portOf(cluster);
-    if (port === undefined) throw new InvalidTarget(`${clusterName} has no node endpoint yet, so its port is unknown; try again once it is available.`);
-    return { summary: `${managedGroupId} port ${port} on ${clusterName}`, managedGroupId, port };
-  }
+  const resolveTarget = (target: GrantTarget): Promise<ResolvedTarget> => resolveVpcTarget(elasticache, managedGroups, target);
 
   /** The managed group and port: from the request when resolveTarget already ran, else resolved now. */
   async function resolved(request: GrantRequest): Promise<{ managedGroupId: string; port: number }> {

@@ -10,10 +10,10 @@ import {
   SendTaskSuccessCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { awsConfig, workflowConfig } from '../config.js';
+import { workflowConfig } from '../config.js';
+import { awsClient } from './aws-client.js';
 
-const { region, endpoints } = awsConfig();
-const client = new SFNClient({ region, endpoint: endpoints.stepFunctions });
+const client = /* @__PURE__ */ awsClient(SFNClient, 'stepFunctions');
 
 export interface WorkflowInput {
   requestId: string;

@@ -13,7 +13,7 @@ import { slackIdsOf, type SlackTrackedRequest } from '../domain/slack-delivery.j
 import { unknownTargetProblem } from '../domain/unknown-target.js';
 import { isFinal } from '../domain/request-transitions.js';
 import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
-import { grantDriverFor } from '../adapters/grant-drivers.js';
+import { resolveGrantTarget } from '../adapters/grant-drivers.js';
 import { requestStore, type IdempotencyBinding } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
@@ -75,7 +75,7 @@ export async function submitRequest(input: {
 
   let resolved;
   try {
-    resolved = await grantDriverFor(parsed.target).resolveTarget(parsed.target);
+    resolved = await resolveGrantTarget(parsed.target);
   } catch (error) {
     const field = parsed.target.mode === 'classic' ? 'cacheSecurityGroupName' : parsed.target.replicationGroupId ? 'replicationGroupId' : 'cacheClusterId';
     if (error instanceof GroupNotFound) {

@@ -1,0 +1,161 @@
+/**
+ * The esbuild plugins of the Lambda build (serverless.yml, custom.esbuild.plugins; bench/bundles.ts uses
+ * the same list). Loaded by serverless-esbuild with require(), so this file runs on Node's own TypeScript
+ * support: erasable syntax only, and no relative imports.
+ *
+ * 1. sdkSchemaLiterals, a workaround to drop once upstream ships. Since about 3.930 the AWS SDK's generated
+ *    `schemas/schemas_0.js` writes traits with computed keys, `{ [_xN]: _m }`, where `const _xN = "xmlName"`.
+ *    esbuild cannot prove a computed key free of side effects (it could call a toString), so it keeps every
+ *    schema of the service: 539 KB for @aws-sdk/client-ec2 when cachegate calls four of its operations.
+ *    Known upstream: aws/aws-sdk-js-v3 issue 7607; the generator fix, literal keys, is
+ *    smithy-lang/smithy-typescript PR 1889. This plugin writes the same literal keys into the installed files
+ *    as esbuild loads them: EC2's schemas go to about 7 KB, and the objects are equal key for key
+ *    (test/integration/bundling proves it, and the same EC2 calls on the wire). Once the SDK ships
+ *    literal keys the plugin finds nothing to rewrite, its test says so, and it can go.
+ *
+ * 2. sdkClientVersionOnly. Each client imports its whole package.json (about 2 KB, scripts and all) to
+ *    read one field, its version, for the User-Agent header; the bundle gets `{ "version" }` alone.
+ *
+ * 3. sdkEventStreamsLeftOut. The SDK's protocols load event-stream support with a dynamic import, on the
+ *    first event-stream operation. A one-file bundle inlines it anyway (about 15 KB); no operation
+ *    cachegate calls has an event stream, so the bundle gets a module that fails loudly if one ever does.
+ *
+ * 4. endpointCacheLru. DynamoDB's client always builds an endpoint-discovery cache, a mnemonist LRUCache
+ *    (CommonJS, 7 KB with its helpers), though discovery is off unless configured and cachegate never turns
+ *    it on. The bundle gets LRU_CACHE below: the five methods @aws-sdk/endpoint-cache calls, on a Map.
+ *
+ * 5. nativeSha256Only. The SDK's SHA-256 (SigV4 signing) is node:crypto's, with a pure-JavaScript fallback
+ *    for runtimes without it (3 KB in every bundle). Node always has SHA-256, FIPS builds included; the
+ *    bundle gets a fallback that fails loudly instead.
+ *
+ * 6. lambdaCredentialsFromEnv. Every client cachegate makes takes `fromEnv()` credentials
+ *    (functions/adapters/aws-client.ts): Lambda puts the function's credentials in environment variables.
+ *    The SDK's default chain (SSO, STS, INI files, IMDS, with their own nested clients, about 100 KB) is still
+ *    imported by every client's runtime config as a fallback, though never called when credentials are
+ *    given. The bundle gets `fromEnv` as that fallback instead: the first link of the default chain, and the
+ *    one that answers in Lambda.
+ */
+import type { Plugin } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+
+/** A generated schema module of an AWS SDK client (or of the SDK's nested clients). */
+const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?schemas[\\/]schemas_\d+\.js$/;
+/** `const _xN = "xmlName";`: the generated string table. */
+const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
+/** `[_xN]:`, a computed key. */
+const COMPUTED_KEY = /\[(_\w+)\]:/g;
+
+/** The module with each computed key written as the string literal it names; null when it has none. */
+export function literalSchemaKeys(source: string, file = 'schema module'): string | null {
+  if (source.search(COMPUTED_KEY) === -1) return null;
+  const strings = new Map<string, string>();
+  for (const [, name, literal] of source.matchAll(STRING_CONSTANT)) strings.set(name as string, literal as string);
+  return source.replace(COMPUTED_KEY, (_key, name: string) => {
+    const literal = strings.get(name);
+    // A shape this rewrite does not know: fail the build rather than bundle something that is not equal.
+    if (literal === undefined) throw new Error(`${file}: computed key [${name}] is not a string constant of the module`);
+    return `${literal}:`;
+  });
+}
+
+export function sdkSchemaLiterals(): Plugin {
+  return {
+    name: 'sdk-schema-literals',
+    setup(build) {
+      build.onLoad({ filter: SCHEMA_MODULE }, async (args) => {
+        const contents = literalSchemaKeys(await readFile(args.path, 'utf8'), args.path);
+        return contents === null ? undefined : { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+export function sdkClientVersionOnly(): Plugin {
+  return {
+    name: 'sdk-client-version-only',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ }, async (args) => {
+        const { version } = JSON.parse(await readFile(args.path, 'utf8')) as { version: string };
+        return { contents: JSON.stringify({ version }), loader: 'json' };
+      });
+    },
+  };
+}
+
+export function sdkEventStreamsLeftOut(): Plugin {
+  return {
+    name: 'sdk-event-streams-left-out',
+    setup(build) {
+      build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
+        args.kind === 'dynamic-import' ? { path: args.path, namespace: 'sdk-event-streams-left-out' } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'sdk-event-streams-left-out' }, () => ({
+        contents: "throw new Error('Event streams are left out of this bundle (scripts/esbuild-plugins.ts): no operation cachegate calls has one');",
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** mnemonist's LRUCache as @aws-sdk/endpoint-cache uses it: a Map kept in least-recently-used order. */
+export const LRU_CACHE = `export default class LRUCache {
+  constructor(capacity) { this.capacity = capacity; this.items = new Map(); }
+  has(key) { return this.items.has(key); }
+  peek(key) { return this.items.get(key); }
+  get(key) {
+    if (!this.items.has(key)) return undefined;
+    const value = this.items.get(key);
+    this.items.delete(key);
+    this.items.set(key, value);
+    return value;
+  }
+  set(key, value) {
+    this.items.delete(key);
+    this.items.set(key, value);
+    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value);
+    return this;
+  }
+  clear() { this.items.clear(); }
+}`;
+
+export function endpointCacheLru(): Plugin {
+  return {
+    name: 'endpoint-cache-lru',
+    setup(build) {
+      build.onResolve({ filter: /^mnemonist\/lru-cache(?:\.js)?$/ }, (args) => ({ path: args.path, namespace: 'endpoint-cache-lru' }));
+      build.onLoad({ filter: /.*/, namespace: 'endpoint-cache-lru' }, () => ({ contents: LRU_CACHE, loader: 'js' }));
+    },
+  };
+}
+
+export function nativeSha256Only(): Plugin {
+  return {
+    name: 'native-sha256-only',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/ }, () => ({
+        contents: "export class Sha256Js { constructor() { throw new Error('No native SHA-256: the JavaScript fallback is left out of this bundle (scripts/esbuild-plugins.ts)'); } }",
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+export function lambdaCredentialsFromEnv(): Plugin {
+  return {
+    name: 'lambda-credentials-from-env',
+    setup(build) {
+      build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, (args) => ({
+        path: args.path,
+        namespace: 'lambda-credentials-from-env',
+        pluginData: { resolveDir: args.resolveDir },
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'lambda-credentials-from-env' }, (args) => ({
+        contents: "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';",
+        resolveDir: (args.pluginData as { resolveDir: string }).resolveDir,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+export default [sdkSchemaLiterals(), sdkClientVersionOnly(), sdkEventStreamsLeftOut(), endpointCacheLru(), nativeSha256Only(), lambdaCredentialsFromEnv()];

@@ -1,0 +1,177 @@
+/**
+ * The Lambda build's esbuild plugins (scripts/esbuild-plugins.ts): each leaves out what it says, and what
+ * it puts in its place behaves as the original. The wire-level check (the same AWS calls, bundled or not)
+ * is in wire-equality.test.ts.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import plugins, {
+  endpointCacheLru,
+  lambdaCredentialsFromEnv,
+  literalSchemaKeys,
+  nativeSha256Only,
+  sdkClientVersionOnly,
+  sdkEventStreamsLeftOut,
+  sdkSchemaLiterals,
+} from '../../../scripts/esbuild-plugins.js';
+
+const ROOT = join(__dirname, '../../..');
+const dependencies = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+const sdkClients = dependencies.filter((name) => name.startsWith('@aws-sdk/client-'));
+const load = createRequire(__filename);
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cachegate-plugins-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Bundles `source` (resolved from the project) to one file; returns its path and the bytes each input kept. */
+async function bundle(name: string, source: string, options: { plugins?: Plugin[]; format?: 'cjs' | 'esm'; minify?: boolean } = {}) {
+  const outfile = join(dir, `${name}.${options.format === 'esm' ? 'mjs' : 'cjs'}`);
+  const result = await build({
+    stdin: { contents: source, resolveDir: ROOT, loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: options.format ?? 'cjs',
+    mainFields: ['module', 'main'],
+    minify: options.minify ?? false,
+    plugins: options.plugins ?? [],
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const inputs = Object.values(result.metafile.outputs)[0]?.inputs ?? {};
+  const bytesOf = (pattern: RegExp): number => Object.entries(inputs).reduce((sum, [file, input]) => sum + (pattern.test(file) ? input.bytesInOutput : 0), 0);
+  return { outfile, bytesOf };
+}
+
+/** Schemas as comparable text: thunks and classes by their source, which both builds keep as written. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'function' ? `fn:${String(item)}` : item));
+}
+
+test('the serverless.yml list is every plugin, in this order', () => {
+  expect(plugins.map((plugin) => plugin.name)).toEqual([
+    'sdk-schema-literals',
+    'sdk-client-version-only',
+    'sdk-event-streams-left-out',
+    'endpoint-cache-lru',
+    'native-sha256-only',
+    'lambda-credentials-from-env',
+  ]);
+});
+
+describe('sdkSchemaLiterals', () => {
+  it('writes each computed key as the literal it names, and refuses a key it cannot resolve', () => {
+    const source = 'const _xN = "xmlName";\nconst _e = "error";\nexport var A$ = [3, n0, _A, { [_e]: _c, [_xN]: `a` }];\n';
+    expect(literalSchemaKeys(source)).toBe('const _xN = "xmlName";\nconst _e = "error";\nexport var A$ = [3, n0, _A, { "error": _c, "xmlName": `a` }];\n');
+    expect(literalSchemaKeys('export var A$ = [0];')).toBeNull();
+    expect(() => literalSchemaKeys('const _a = "a";\nexport var A$ = { [_b]: 1 };', 'x.js')).toThrow('x.js: computed key [_b] is not a string constant of the module');
+  });
+
+  it.each(sdkClients)('leaves every schema of %s equal, key for key', async (client) => {
+    const source = `module.exports = require('${client}/dist-es/schemas/schemas_0.js');`;
+    const original = await bundle(`${client.replace('/', '_')}-original`, source);
+    const rewritten = await bundle(`${client.replace('/', '_')}-literal`, source, { plugins: [sdkSchemaLiterals()] });
+    const before = load(original.outfile) as Record<string, unknown>;
+    const after = load(rewritten.outfile) as Record<string, unknown>;
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+    expect(canonical(after)).toBe(canonical(before));
+    expect(readFileSync(rewritten.outfile, 'utf8')).not.toMatch(/\[_\w+\]:/);
+  });
+
+  it('is still needed: without it, three EC2 commands keep every EC2 schema (drop the plugin when this fails)', async () => {
+    const source = "export { EC2Client, AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand, paginateDescribeSecurityGroupRules } from '@aws-sdk/client-ec2';";
+    const schemas = /client-ec2\/dist-es\/schemas\/schemas_0\.js$/;
+    const without = (await bundle('ec2-without', source, { format: 'esm', minify: true })).bytesOf(schemas);
+    const withPlugin = (await bundle('ec2-with', source, { format: 'esm', minify: true, plugins: [sdkSchemaLiterals()] })).bytesOf(schemas);
+    expect(without).toBeGreaterThan(400 * 1024);
+    expect(withPlugin).toBeLessThan(20 * 1024);
+  });
+});
+
+test('sdkClientVersionOnly: a client keeps its version (the User-Agent) and no more of its package.json', async () => {
+  const source = "export { version } from '@aws-sdk/client-sfn/package.json';\nexport { default as all } from '@aws-sdk/client-sfn/package.json';";
+  const { outfile } = await bundle('sfn-version', source, { plugins: [sdkClientVersionOnly()] });
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules/@aws-sdk/client-sfn/package.json'), 'utf8')) as { version: string };
+  expect(load(outfile)).toEqual({ version, all: { version } });
+});
+
+test('sdkEventStreamsLeftOut: the lazily loaded event-stream support fails loudly instead of being bundled', async () => {
+  const source = "module.exports = () => import('@smithy/core/event-streams');";
+  const { outfile, bytesOf } = await bundle('event-streams', source, { plugins: [sdkEventStreamsLeftOut()] });
+  expect(bytesOf(/event-streams\/.*\.js$/)).toBe(0);
+  await expect((load(outfile) as () => Promise<unknown>)()).rejects.toThrow('Event streams are left out of this bundle');
+});
+
+test('endpointCacheLru: behaves as mnemonist LRUCache for every call @aws-sdk/endpoint-cache makes', async () => {
+  const source = "module.exports = require('mnemonist/lru-cache');";
+  const standIn = load((await bundle('lru', source, { plugins: [endpointCacheLru()] })).outfile) as { default: new (capacity: number) => Lru };
+  const Mnemonist = load('mnemonist/lru-cache') as new (capacity: number) => Lru;
+  interface Lru {
+    has(key: string): boolean;
+    peek(key: string): unknown;
+    get(key: string): unknown;
+    set(key: string, value: unknown): unknown;
+    clear(): void;
+  }
+  const ours = new standIn.default(3);
+  const theirs = new Mnemonist(3);
+  // A fixed pseudo-random walk over a few keys: evictions, refreshes by get, peeks that do not refresh.
+  let seed = 7;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let step = 0; step < 2000; step++) {
+    const key = `k${next() % 6}`;
+    const op = next() % 10;
+    if (op < 4) {
+      ours.set(key, step);
+      theirs.set(key, step);
+    } else if (op < 6) expect(ours.get(key)).toEqual(theirs.get(key));
+    else if (op < 8) expect(ours.peek(key)).toEqual(theirs.peek(key));
+    else if (op < 9) expect(ours.has(key)).toBe(theirs.has(key));
+    else if (step % 97 === 0) {
+      ours.clear();
+      theirs.clear();
+    }
+  }
+});
+
+test('nativeSha256Only: the SDK hashes with node:crypto as before, and its JavaScript fallback is gone', async () => {
+  const source = "module.exports = require('@smithy/core/checksum');";
+  const { outfile, bytesOf } = await bundle('sha256', source, { plugins: [nativeSha256Only()] });
+  // The stub: a class that throws (the fallback it replaces is 6 KB unminified).
+  expect(bytesOf(/checksum\/sha256\/Sha256Js\.js$/)).toBeLessThan(500);
+  const { Sha256, Sha256Js } = load(outfile) as { Sha256: new (secret?: string) => { update(data: string): void; digest(): Promise<Uint8Array> }; Sha256Js: new () => unknown };
+  for (const secret of [undefined, 'key']) {
+    const hash = new Sha256(secret);
+    hash.update('cachegate');
+    const expected = secret ? createHmac('sha256', secret).update('cachegate').digest('hex') : createHash('sha256').update('cachegate').digest('hex');
+    expect(Buffer.from(await hash.digest()).toString('hex')).toBe(expected);
+  }
+  expect(() => new Sha256Js()).toThrow('No native SHA-256');
+});
+
+test('lambdaCredentialsFromEnv: the default chain (SSO, STS, INI files) leaves the bundle; credentials come from the environment', async () => {
+  const source = "export { DynamoDBClient } from '@aws-sdk/client-dynamodb';";
+  const withChain = await bundle('dynamodb-chain', source, { format: 'esm', minify: true });
+  const withEnv = await bundle('dynamodb-env', source, { format: 'esm', minify: true, plugins: [lambdaCredentialsFromEnv()] });
+  const chain = /credential-provider-(?:node|ini|sso|process|web-identity|http)|nested-clients|token-providers/;
+  expect(withChain.bytesOf(chain)).toBeGreaterThan(50 * 1024);
+  expect(withEnv.bytesOf(chain)).toBe(0);
+
+  const { outfile } = await bundle('default-provider', "module.exports = require('@aws-sdk/credential-provider-node').defaultProvider;", { plugins: [lambdaCredentialsFromEnv()] });
+  const defaultProvider = load(outfile) as () => () => Promise<{ accessKeyId: string; sessionToken?: string }>;
+  const saved = { ...process.env };
+  try {
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'ASIAFROMLAMBDA', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
+    await expect(defaultProvider()()).resolves.toMatchObject({ accessKeyId: 'ASIAFROMLAMBDA', sessionToken: 'token' });
+  } finally {
+    process.env = saved;
+  }
+});

@@ -1,0 +1,62 @@
+/**
+ * Each function bundles what it calls and no more, built as deployed (scripts/lambda-build.ts): an SDK
+ * client, the SSM call or the Slack adapter in a function that never uses it is bytes of its 300 KB budget
+ * and milliseconds of every cold start.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { parse } from 'yaml';
+import { lambdaBuild } from '../../../scripts/lambda-build.js';
+
+const ROOT = join(__dirname, '../../..');
+let contents: Record<string, Set<string>>;
+
+beforeAll(async () => {
+  const { options, entries } = await lambdaBuild(ROOT);
+  contents = {};
+  await Promise.all(
+    Object.entries(entries).map(async ([name, entry]) => {
+      // Tree shaking as deployed; no source map needed to see what each bundle holds.
+      const result = await build({ ...options, sourcemap: false, entryPoints: [entry], outdir: join(ROOT, '.esbuild-contents'), write: false, metafile: true, logLevel: 'silent' });
+      const output = Object.values(result.metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
+      const parts = new Set<string>();
+      for (const [file, input] of Object.entries(output?.inputs ?? {})) {
+        if (input.bytesInOutput === 0) continue;
+        const part = /node_modules\/(@aws-sdk\/client-[\w-]+|@slack\/[\w-]+)\//.exec(file)?.[1] ?? /^functions\/adapters\/[\w-]+\.ts$/.exec(file)?.[0];
+        if (part) parts.add(part);
+      }
+      contents[name] = parts;
+    }),
+  );
+}, 60_000);
+
+const clientsOf = (name: string): string[] => [...(contents[name] ?? [])].filter((part) => part.startsWith('@aws-sdk/client-')).sort();
+
+test.each([
+  ['getRequest', ['@aws-sdk/client-dynamodb']],
+  ['listRequests', ['@aws-sdk/client-dynamodb']],
+  // Resolving a target needs ElastiCache, not EC2 (grant-drivers.ts, resolveGrantTarget).
+  ['createRequest', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-elasticache', '@aws-sdk/client-sfn']],
+  // Granting also queues the "approved" notification.
+  ['grantIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache', '@aws-sdk/client-sqs']],
+  ['checkGrantStatus', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
+  ['revokeIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
+])('%s carries the SDK clients it calls, no others', (name, clients) => {
+  expect(clientsOf(name)).toEqual(clients);
+});
+
+test('only the functions that read secrets (SECRETS_SOURCE set) carry the SSM call', () => {
+  const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent', merge: true }) as {
+    functions: Record<string, { environment?: Record<string, unknown> }>;
+  };
+  for (const [name, fn] of Object.entries(config.functions)) {
+    const readsSecrets = fn.environment?.SECRETS_SOURCE !== undefined;
+    expect([name, contents[name]?.has('functions/adapters/parameter-store.ts')]).toEqual([name, readsSecrets]);
+  }
+});
+
+test('recordRequest carries no Slack code (neither the adapter nor a Slack package)', () => {
+  expect([...(contents.recordRequest ?? [])].filter((part) => /slack/i.test(part))).toEqual([]);
+  expect(clientsOf('recordRequest')).toEqual(['@aws-sdk/client-dynamodb']);
+});
