@@ -34,6 +34,8 @@ export interface AwsEmulatorOptions extends Partial<EmulatorSettings> {
   faults?: Faults;
   /** Called with one line per request, for local logs. */
   log?: (line: string) => void;
+  /** The caller's IAM check (local/iam): an AccessDenied-style error to answer, or undefined to go on. */
+  authorize?: (call: { service: Service; action: string; params: QueryParams; headers: IncomingMessage['headers'] }) => Promise<AwsApiError | undefined>;
 }
 
 export interface AwsEmulator {
@@ -52,7 +54,7 @@ export interface AwsEmulator {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-type Service = 'elasticache' | 'ec2';
+export type Service = 'elasticache' | 'ec2';
 
 function send(res: ServerResponse, status: number, body: string, requestId: string, contentType = 'text/xml'): void {
   res.writeHead(status, {
@@ -108,7 +110,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Answers one Query API request: routing, faults, the operation, the envelope. */
-async function handleQuery(state: AwsEmulatorState, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, log?: (line: string) => void): Promise<void> {
+async function handleQuery(state: AwsEmulatorState, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, log?: (line: string) => void, authorize?: AwsEmulatorOptions['authorize']): Promise<void> {
   let service: Service = 'elasticache';
   let action = '(none)';
   try {
@@ -133,6 +135,8 @@ async function handleQuery(state: AwsEmulatorState, req: IncomingMessage, res: S
     }
     const operation = service === 'ec2' ? ec2Operations[action] : elastiCacheOperations[action];
     if (!operation) throw new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+    const denied = await authorize?.({ service, action, params, headers: req.headers });
+    if (denied) throw denied;
     const failure = state.faults.failureFor(action);
     if (failure) throw new AwsApiError(failure.code, failure.message ?? `Injected failure for ${action}`, failure.status ?? 400);
 
@@ -172,7 +176,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       return;
     }
     if ((req.method === 'POST' || req.method === 'GET') && url.pathname === '/') {
-      void handleQuery(state, req, res, url, requestId, options.log);
+      void handleQuery(state, req, res, url, requestId, options.log, options.authorize);
       return;
     }
     send(res, 404, JSON.stringify({ error: 'NotFound', message: 'POST / for the Query APIs, GET /_emulator/state for the state.' }), requestId, 'application/json');
