@@ -121,6 +121,17 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // What started before a failure (a malformed role, say) is stopped again, newest first.
+  const started: (() => Promise<unknown>)[] = [];
+  try {
+    return await assembleStack(options, started);
+  } catch (error) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assembleStack(options: LocalStackOptions, started: (() => Promise<unknown>)[]): Promise<LocalStack> {
   const service = await packagedService(ROOT, options.serverlessYml);
   const bundles = await functionBundles(ROOT, service);
   const iam = new LocalIam(LOCAL_REGION, LOCAL_ACCOUNT);
@@ -129,13 +140,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     seed: join(ROOT, 'local/aws-emulator/seed.json'),
     ...options.emulator,
     authorize: async ({ service: api, action, params, headers }) => {
-      const [first, ...more] = await queryAccessRequests(api, action, params, where);
-      const decision = first ? iam.check(headers, first, ...more) : { allowed: true as const };
-      // Every part must be allowed (tag-on-create is the action and ec2:CreateTags).
-      for (const request of more) if (decision.allowed && !iam.check(headers, request).allowed) return new AwsApiError(accessDenied.queryCode(api), `not authorized: ${request.action}`, 403);
-      return decision.allowed ? undefined : new AwsApiError(accessDenied.queryCode(api), decision.message, 403);
+      // Every part must be allowed (tag-on-create is the action itself and ec2:CreateTags).
+      for (const request of await queryAccessRequests(api, action, params, where)) {
+        const decision = iam.check(headers, request);
+        if (!decision.allowed) return new AwsApiError(accessDenied.queryCode(api), decision.message, 403);
+      }
+      return undefined;
     },
   });
+  started.push(() => emulator.close());
   const template = service.template;
   const tables = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
   const machines = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
@@ -148,7 +161,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const authorizer = new LocalAuthorizer();
   const secureStrings: Record<string, string> = {};
   const ssm = await startLocalSsm(iam, secureStrings);
+  started.push(() => ssm.close());
   const ses = await startLocalSes(iam, outbox);
+  started.push(() => ses.close());
 
   let routes: Route[] = [];
   const sinks = [outboxHandler(outbox), slack.handler];
@@ -202,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  started.push(() => new Promise((resolveClose) => server.close(resolveClose)));
 
   const stackName = 'cachegate-dev';
   // The template's queues; the one a function consumes (sqs event) is the notification queue.
@@ -212,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
   });
   const sqsUrl = await sqs.listen(0);
+  started.push(() => sqs.close());
   const consumed = new Set(service.functions.flatMap((fn) => fn.events.map((event) => JSON.stringify((event.sqs as { arn?: unknown } | undefined)?.arn ?? null))));
   const queues = new Map<string, LocalQueue>();
   const queueValues: Record<string, string> = {};
@@ -234,6 +251,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const [machineId, machine] = machines[0] ?? [];
   const tableName = String(resolver.resolve({ Ref: tableId }, 'the table'));
   const dynamo: LocalDynamo = await startDynamo(tableName, iam);
+  started.push(() => dynamo.close());
   const stateMachineName = String(resolver.resolve({ 'Fn::GetAtt': [machineId, 'Name'] }, 'the state machine'));
   const machineRole = await principalOf(template, resolver, machine?.Properties?.RoleArn, `the state machine ${String(machineId)}`, stateMachineName);
 
@@ -252,6 +270,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.onStateChange ? { onStateChange: options.onStateChange } : {}),
   });
   const sfnUrl = await stepFunctions.listen(0);
+  started.push(() => stepFunctions.close());
 
   const slackSettings: Record<string, string> = {
     SLACK_MODE: slackMode,
