@@ -86,3 +86,20 @@ it('SSM serves the SecureStrings to the functions whose role may read them; SES 
   for (const client of [allowed, denied, ses]) client.destroy();
   expect(stack.violations()).toEqual(expect.arrayContaining([expect.stringContaining('cachegate-dev-getRequest is not authorized to perform: ses:SendEmail')]));
 });
+
+it('TTL: an expired Idempotency-Key binding that DynamoDB has not deleted yet no longer counts', async () => {
+  const endpoint = as('createRequest').env.DYNAMODB_ENDPOINT;
+  const operator = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'operator', secretAccessKey: 'operator' } });
+  const expired = Math.floor(Date.now() / 1000) - 60;
+  await operator.send(
+    new PutItemCommand({ TableName: as('createRequest').env.TABLE_NAME ?? '', Item: { pk: { S: 'IDEM#alice@example.com#old-key' }, sk: { S: 'IDEMPOTENCY' }, requestId: { S: 'expired-request' }, ttl: { N: String(expired) } } }),
+  );
+  operator.destroy();
+  const reply = await fetch(`${stack.url}/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.tokens['alice@example.com']}`, 'content-type': 'application/json', 'idempotency-key': 'old-key' },
+    body: JSON.stringify({ cacheSecurityGroupName: 'default', ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: '987654321021', reason: 'ttl' }),
+  });
+  expect(reply.status).toBe(202);
+  expect(((await reply.json()) as { id: string }).id).not.toBe('expired-request');
+});
