@@ -95,6 +95,11 @@ export interface LocalStackOptions {
   slack?: { mode: 'app' | 'webhook' | 'off'; channel?: string; directMessages?: boolean; signingSecret?: string; botToken?: string; users?: Record<string, string> };
   /** serverless.yml's text (default: the project's file); tests start the stack from mutated copies. */
   serverlessYml?: string;
+  /**
+   * One instance of every function initialised before the stack is returned (Lambda's provisioned
+   * concurrency), for tests whose timing cold starts would distort (real-time approval windows).
+   */
+  warm?: boolean;
 }
 
 export interface LocalStack {
@@ -364,6 +369,7 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
     }
   }
   if (!notifications) throw new Error('No function consumes a queue of the template (an sqs event): the local stack has no notification queue');
+  if (options.warm) for (const fn of functions.values()) await fn.runtime.warm();
 
   return {
     url,

@@ -4,6 +4,8 @@
  * one invocation at a time, as the Lambda runtime does. Errors cross back as the runtime reports them:
  * { errorType, errorMessage, trace }.
  */
+import module from 'node:module';
+import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 
@@ -16,6 +18,10 @@ interface Invocation {
 type Handler = (event: unknown, context: object) => Promise<unknown>;
 
 const { bundle, exportName } = workerData as { bundle: string; exportName: string };
+
+// V8's code cache for the bundles, beside them: a cold start then compiles less (a local speed-up only; Lambda
+// starts from the zip each time).
+module.enableCompileCache?.(join(dirname(bundle), '.compile-cache'));
 
 function asRuntimeError(error: unknown): { errorType: string; errorMessage: string; trace: string[] } {
   const err = error instanceof Error ? error : new Error(String(error));

@@ -32,7 +32,7 @@ export class FunctionError extends Error {
 }
 
 /** The most instances of one function at once (Lambda's own limit is the account's concurrency). */
-export const MAX_INSTANCES = 4;
+export const MAX_INSTANCES = 2;
 
 interface Instance {
   worker: Worker;
@@ -107,6 +107,12 @@ export class LocalFunction {
       this.waiting.shift()?.();
     });
     return instance;
+  }
+
+  /** One instance initialised ahead of use, as Lambda's provisioned concurrency does (for timing-sensitive tests). */
+  async warm(): Promise<void> {
+    if (this.instances.size > 0) return;
+    await this.spawn().ready;
   }
 
   async invoke(event: unknown): Promise<unknown> {

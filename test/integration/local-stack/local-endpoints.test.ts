@@ -8,6 +8,7 @@ import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ROOT, startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { LOCAL_ONLY_VARIABLES } from '../../../local/lambda/deployed-functions.js';
+import { MAX_INSTANCES } from '../../../local/lambda/local-function.js';
 import { functionLogicalId, packagedService } from '../../../local/lambda/packaged-service.js';
 
 let stack: LocalStack;
@@ -37,11 +38,12 @@ it('each function has exactly the variables the template gives it, plus only wha
   expect(as('showApproval').env.SECRETS_SOURCE).toBe('ssm');
 });
 
-it('concurrent invocations get instances of their own (one invocation at a time per instance)', async () => {
+it('concurrent invocations get instances of their own (one invocation at a time per instance), up to the local cap', async () => {
   const getRequest = stack.functions.get('getRequest');
   const event = { requestContext: { http: { method: 'GET' }, authorizer: { jwt: { claims: { email: 'alice@example.com' } } } }, pathParameters: { id: 'none' }, headers: {} };
-  await Promise.all([1, 2, 3].map(() => stack.invoke('getRequest', event)));
-  expect(getRequest?.runtime.instanceCount).toBe(3);
+  const replies = await Promise.all([1, 2, 3].map(() => stack.invoke('getRequest', event)));
+  expect(replies).toHaveLength(3);
+  expect(getRequest?.runtime.instanceCount).toBe(MAX_INSTANCES);
 });
 
 it('DynamoDB: each call is checked against the role (table vs index), AccessDeniedException in DynamoDB JSON', async () => {

@@ -15,6 +15,8 @@ const SECOND = 1 / 60;
 
 beforeAll(async () => {
   stack = await startLocalStack({
+    // The approval windows below are seconds of real time: no cold start may eat into them.
+    warm: true,
     emulator: { propagationDelayMs: 0 },
     waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0 },
     grant: { pollIntervalMs: 10, pollWindowMs: 100 },
