@@ -289,7 +289,6 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
     bundles,
     // Parameters and the policy differ locally; the variables carrying them are the template's.
     parameterValues: {
-      APPROVAL_POLICY: JSON.stringify(options.policy ?? DEMO_POLICY),
       MANAGED_SECURITY_GROUPS: JSON.stringify(options.managedSecurityGroups ?? DEMO_MANAGED_GROUPS),
       ...slackSettings,
     },
@@ -315,8 +314,9 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
     },
   });
 
-  // The SecureStrings the functions' *_PARAMETER variables name, as the operator stores them in AWS.
+  // The parameters the functions' *_PARAMETER variables name, as the operator (or the stack) stores them in AWS.
   const secretValues: Partial<Record<SecretName, string>> = {
+    approvalPolicy: JSON.stringify(options.policy ?? DEMO_POLICY),
     linkSigningKey: randomBytes(32).toString('base64url'),
     slackSigningSecret,
     ...(slackMode === 'app' ? { slackBotToken } : {}),

@@ -111,7 +111,7 @@ export async function deployedFunctions({ service, resolver, iam, bundles, param
         },
         onLogLine: (line: string) => {
           // A ConfigError logged whole, or its message logged alone (functions/config.ts names the variable).
-          const message = /"name":"ConfigError","message":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? /"(Environment variable [A-Z0-9_]+ (?:[^"\\]|\\.)*)"/.exec(line)?.[1];
+          const message = /"name":"ConfigError","message":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? /"((?:Environment variable [A-Z0-9_]+ |[^"]* is not configured: set )(?:[^"\\]|\\.)*)"/.exec(line)?.[1];
           if (message !== undefined) iam.report(`${definition.key} (${functionName}) failed on its configuration: ${message}`);
           const level = /^\{"level":"([a-z]+)"/.exec(line)?.[1];
           return level === undefined || LOG_LEVELS.indexOf(level) >= shownLevel;
