@@ -5,17 +5,14 @@
  * address's or, failing that, its domain's (SES authorizes the identity the sender is verified under).
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { accessDenied, type LocalIam } from './iam/access.js';
 import { resourceArn } from './iam/policy.js';
 import { readBody } from './http-gateway.js';
+import { listenOnLoopback, type LoopbackServer } from './loopback-server.js';
 import type { Outbox } from './sinks/index.js';
 
-export interface LocalSes {
-  url: string;
-  close(): Promise<void>;
-}
+export type LocalSes = LoopbackServer;
 
 interface SendEmailBody {
   FromEmailAddress?: string;
@@ -67,13 +64,5 @@ export async function startLocalSes(iam: LocalIam, outbox: Outbox): Promise<Loca
       reply(res, 200, JSON.stringify({ MessageId: `local-${randomUUID()}` }));
     })().catch((error: Error) => reply(res, 500, JSON.stringify({ message: error.message }), { 'x-amzn-ErrorType': 'InternalFailure' }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }

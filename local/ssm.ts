@@ -6,15 +6,12 @@
  * that may read the parameter: no kms:Decrypt is checked (docs/local-iam.md).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { accessDenied, type LocalIam } from './iam/access.js';
 import { resourceArn } from './iam/policy.js';
 import { readBody } from './http-gateway.js';
+import { listenOnLoopback, type LoopbackServer } from './loopback-server.js';
 
-export interface LocalSsm {
-  url: string;
-  close(): Promise<void>;
-}
+export type LocalSsm = LoopbackServer;
 
 function reply(res: import('node:http').ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', ...headers });
@@ -56,13 +53,5 @@ export async function startLocalSsm(iam: LocalIam, secureStrings: Record<string,
       });
     })().catch((error: Error) => reply(res, 500, { __type: 'InternalServerError', message: error.message }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }

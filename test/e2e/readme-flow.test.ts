@@ -73,8 +73,14 @@ it('submit, approve by link, granted: the README walkthrough works', async () =>
   expect(await finalStatus(base, alice, id)).toBe('ACTIVE');
   expect(printed).toContain('Notify granted');
 
-  const { messages } = await json<{ messages: { subject?: string }[] }>(await fetch(`${base}/dev/outbox?to=alice@example.com`));
-  expect(messages.some((m) => /granted|active/i.test(m.subject ?? ''))).toBe(true);
+  // The email goes through the notification queue: it may land just after the status.
+  let told = false;
+  for (let i = 0; i < 100 && !told; i++) {
+    const { messages } = await json<{ messages: { subject?: string }[] }>(await fetch(`${base}/dev/outbox?to=alice@example.com`));
+    told = messages.some((m) => /granted|active/i.test(m.subject ?? ''));
+    if (!told) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(told).toBe(true);
 }, 60_000);
 
 it('approve from the Slack message: the outbox form sends a signed click, the message then shows who decided', async () => {

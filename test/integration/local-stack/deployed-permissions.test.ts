@@ -93,10 +93,10 @@ it('without TABLE_NAME, the first function to need it fails, naming itself and t
 });
 
 it('a malformed role statement stops the stack at start, naming the function (as IAM refuses it: MalformedPolicyDocument)', async () => {
-  // (A statement with no Action at all is refused earlier, by serverless-iam-roles-per-function at packaging.)
-  const badEffect = mutated(
-    '  recordRequest:\n    handler: functions/tasks/record-request.handler\n    iamRoleStatements:\n      - *xray\n      - Effect: Allow\n',
-    '  recordRequest:\n    handler: functions/tasks/record-request.handler\n    iamRoleStatements:\n      - *xray\n      - Effect: Permit\n',
+  // (A statement without Action, or with an Effect other than Allow/Deny, is refused earlier, when packaging.)
+  const notAnArn = mutated(
+    '        Action: [dynamodb:UpdateItem]\n        Resource: !GetAtt RequestsTable.Arn\n  waitForApproval:',
+    '        Action: [dynamodb:UpdateItem]\n        Resource: requests-table\n  waitForApproval:',
   );
-  await expect(startLocalStack({ ...FAST, serverlessYml: badEffect })).rejects.toThrow(/recordRequest: role statement \d+ has Effect "Permit"; it must be Allow or Deny/);
+  await expect(startLocalStack({ ...FAST, serverlessYml: notAnArn })).rejects.toThrow(/recordRequest: role statement \d+: resource "requests-table" is neither "\*" nor an ARN/);
 });
