@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TABLE_SCHEMA } from '../functions/adapters/table-schema.js';
-import { accessDenied, type LocalIam } from './iam/access.js';
+import { accessDenied, LocalIam } from './iam/access.js';
 import { readBody } from './http-gateway.js';
 
 export interface LocalDynamo {
@@ -79,7 +79,8 @@ function answer(res: ServerResponse, status: number, headers: Record<string, str
   res.end(body);
 }
 
-export async function startDynamo(tableName: string, iam: LocalIam): Promise<LocalDynamo> {
+/** `iam`: the stack's IAM gate (without one, every caller is the operator: store tests drive the adapter directly). */
+export async function startDynamo(tableName: string, iam: LocalIam = new LocalIam('us-east-1', '000000000000')): Promise<LocalDynamo> {
   const backend = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', () => resolve()));
   const backendPort = (backend.address() as AddressInfo).port;

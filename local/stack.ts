@@ -85,6 +85,8 @@ export interface LocalStackOptions {
   /** GRANT_* settings (functions/config.ts). */
   grant?: { firstCheckSeconds?: number; pollIntervalMs?: number; pollWindowMs?: number; recheckSeconds?: number; verifyTimeoutSeconds?: number };
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** IDENTITY_CLAIM and REQUIRE_VERIFIED_EMAIL (functions/config.ts); the deployed defaults otherwise. */
+  identity?: { claim?: string; requireVerifiedEmail?: boolean };
   onStateChange?: (change: StateChange) => void;
   /** The notification queue: `manual` time stands still until `notifications.advance(ms)` (for retry tests). */
   notifications?: { clock?: 'real' | 'manual' };
@@ -117,6 +119,8 @@ export interface LocalStack {
   signSlackClick(payload: object, options?: { timestamp?: number }): { body: string; headers: Record<string, string> };
   /** The packaged functions by serverless.yml key: their role, environment and instances. */
   functions: Map<string, DeployedFunction>;
+  /** The table and its endpoint, for an operator's look (tests); any credentials but a function's are the operator's. */
+  dynamodb: { endpoint: string; tableName: string };
   /** Invokes a function as an event source would (SQS, a schedule, …): its result, or its error. */
   invoke(functionKey: string, event: unknown): Promise<unknown>;
   /** Calls the deployed stack would refuse, and functions that failed for want of a setting, so far. */
@@ -125,11 +129,21 @@ export interface LocalStack {
   stop(options?: { allowViolations?: boolean }): Promise<void>;
 }
 
+const startListeners = new Set<(stack: LocalStack) => void>();
+
+/** Calls `listener` with every stack started from now on (the test suite's leak check watches them all). */
+export function onLocalStackStarted(listener: (stack: LocalStack) => void): () => void {
+  startListeners.add(listener);
+  return () => startListeners.delete(listener);
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   // What started before a failure (a malformed role, say) is stopped again, newest first.
   const started: (() => Promise<unknown>)[] = [];
   try {
-    return await assembleStack(options, started);
+    const stack = await assembleStack(options, started);
+    for (const listener of startListeners) listener(stack);
+    return stack;
   } catch (error) {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
     throw error;
@@ -291,6 +305,8 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
     parameterValues: {
       MANAGED_SECURITY_GROUPS: JSON.stringify(options.managedSecurityGroups ?? DEMO_MANAGED_GROUPS),
       ...slackSettings,
+      ...(options.identity?.claim !== undefined ? { IDENTITY_CLAIM: options.identity.claim } : {}),
+      ...(options.identity?.requireVerifiedEmail !== undefined ? { REQUIRE_VERIFIED_EMAIL: String(options.identity.requireVerifiedEmail) } : {}),
     },
     localOnly: {
       AWS_REGION: LOCAL_REGION,
@@ -304,8 +320,9 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
       SQS_ENDPOINT: sqsUrl,
       // Slack: the sink is mounted on this server (its Web API under /api/, webhooks under /webhook/).
       SLACK_API_URL: url,
-      // Quiet unless asked: tests provoke failures on purpose; npm start asks for warnings.
-      LOG_LEVEL: options.logLevel ?? 'error',
+      // Quiet unless asked: tests provoke failures on purpose; npm start asks for warnings. The test suite's
+      // token-leak check (test/support/no-token-leaks.ts) asks for every line and shows only the errors.
+      LOG_LEVEL: options.logLevel ?? process.env.LOCAL_STACK_LOG_LEVEL ?? 'error',
       GRANT_FIRST_CHECK_SECONDS: options.grant?.firstCheckSeconds?.toString(),
       GRANT_POLL_INTERVAL_MS: options.grant?.pollIntervalMs?.toString(),
       GRANT_POLL_WINDOW_MS: options.grant?.pollWindowMs?.toString(),
@@ -382,6 +399,7 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
     tokens,
     signSlackClick: signClick,
     functions,
+    dynamodb: { endpoint: dynamo.url, tableName },
     async invoke(functionKey, event) {
       const fn = functions.get(functionKey);
       if (!fn) throw new Error(`No function ${functionKey} in serverless.yml`);

@@ -38,9 +38,7 @@ it('a failed StartExecution: 500 without internals, the request FAILED, the slot
 });
 
 it('StartExecution throttled: 503 with Retry-After, and a retry with the same Idempotency-Key starts afresh', async () => {
-  const stub = mockClient(SFNClient);
-  sfn = stub;
-  stub.on(StartExecutionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+  stack.stepFunctions.injectFailure('StartExecution', 'ThrottlingException', 'Rate exceeded', 400);
   const key = { 'idempotency-key': 'throttled-start-1' };
   const throttledBody = { ...body, ec2SecurityGroupName: 'throttled-start' };
 
@@ -49,8 +47,7 @@ it('StartExecution throttled: 503 with Retry-After, and a retry with the same Id
   expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
   expect(refused.text).not.toContain('Rate exceeded');
 
-  sfn.restore();
-  sfn = undefined;
+  stack.stepFunctions.clearFailure('StartExecution');
   const retried = await call<RequestBody>(stack, 'POST', '/requests', { as: 'alice@example.com', json: throttledBody, headers: key });
   expect(retried.status).toBe(202);
   expect(retried.body.status).toBe('PENDING_APPROVAL');
