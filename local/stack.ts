@@ -271,6 +271,9 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
   const tableName = String(resolver.resolve({ Ref: tableId }, 'the table'));
   const dynamo: LocalDynamo = await startDynamo(tableName, iam);
   started.push(() => dynamo.close());
+  // This process is the operator's (tests that read the store directly): its environment points at the local
+  // table with credentials of no function. The functions never see it: each runs with its own (local/lambda).
+  Object.assign(process.env, { AWS_REGION: LOCAL_REGION, AWS_ACCESS_KEY_ID: 'operator', AWS_SECRET_ACCESS_KEY: 'operator', TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamo.url });
   const stateMachineName = String(resolver.resolve({ 'Fn::GetAtt': [machineId, 'Name'] }, 'the state machine'));
   const machineRole = await principalOf(template, resolver, machine?.Properties?.RoleArn, `the state machine ${String(machineId)}`, stateMachineName);
 
