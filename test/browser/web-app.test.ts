@@ -27,10 +27,10 @@ beforeAll(async () => {
         default: { approvers: ['bob@example.com', 'carol@example.com'], approvalsRequired: 1 },
         auditors: ['carol@example.com'],
       },
-      emulator: { propagationDelayMs: 0 },
-      waitOverridesMs: { 'Wait for propagation': 0, 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
+      emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 },
+      waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
       retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
-      grant: { pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
+      grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 5 },
     }),
     launchChromium(),
   ]);
