@@ -37,7 +37,8 @@ test.each([
   ['getRequest', ['@aws-sdk/client-dynamodb']],
   ['listRequests', ['@aws-sdk/client-dynamodb']],
   // Resolving a target needs ElastiCache, not EC2 (grant-drivers.ts, resolveGrantTarget).
-  ['createRequest', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-elasticache', '@aws-sdk/client-sfn']],
+  // Submission looks for an equal rule made outside cachegate (EC2's DescribeSecurityGroupRules).
+  ['createRequest', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache', '@aws-sdk/client-sfn']],
   // Granting also queues the "approved" notification.
   ['grantIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache', '@aws-sdk/client-sqs']],
   ['checkGrantStatus', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],

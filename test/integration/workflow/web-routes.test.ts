@@ -37,6 +37,8 @@ describe('POST /requests/{id}/decision', () => {
 
 describe('GET /requests/{id} with ETag', () => {
   it('answers 304 to If-None-Match while nothing changed', async () => {
+    // Nothing still under way that writes to the request (the notifications of its decision).
+    await stack.notifications.settled();
     const first = await call(stack, 'GET', `/requests/${id}`, { as: 'alice@example.com' });
     const etag = first.headers.get('etag') as string;
     expect(etag).toMatch(/^".+"$/);
