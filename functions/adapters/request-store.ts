@@ -383,15 +383,11 @@ export const requestStore = {
     }
   },
 
-  /**
-   * The request an Idempotency-Key is bound to, and the fingerprint of the body it was first sent with; none
-   * once the binding has expired (TTL deletes lazily, within days).
-   */
+  /** The request an Idempotency-Key is bound to, and the fingerprint of the body it was first sent with. */
   async idempotencyBinding(requester: string, key: string): Promise<IdempotencyBinding | undefined> {
     const { Item } = await documents.send(
       new GetCommand({ TableName: tableName(), Key: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY' }, ConsistentRead: true }),
     );
-    if (typeof Item?.ttl === 'number' && Item.ttl <= Math.floor(Date.now() / 1000)) return undefined;
     if (typeof Item?.requestId !== 'string') return undefined;
     return { requestId: Item.requestId, ...(typeof Item.bodyHash === 'string' ? { bodyHash: Item.bodyHash } : {}) };
   },
@@ -403,10 +399,7 @@ export const requestStore = {
         new PutCommand({
           TableName: tableName(),
           Item: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY', ...binding, ttl: expiresAt },
-          // An expired binding may still be there (TTL deletes lazily): it no longer counts.
-          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+          ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
       return binding;

@@ -1,12 +1,15 @@
 /**
- * When Step Functions refuses to start the workflow (an outage, injected at the local Step Functions
- * endpoint): the caller gets a bare 500, the request is recorded as FAILED with the reason, and the
- * requester's slot is released so the same request can be made again.
+ * When Step Functions refuses to start the workflow (an outage the local stack cannot produce, hence
+ * aws-sdk-client-mock on the SFN client): the caller gets a bare 500, the request is recorded as FAILED
+ * with the reason, and the requester's slot is released so the same request can be made again.
  */
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { call, type RequestBody } from './local-api.js';
 
 let stack: LocalStack;
+let sfn: { restore(): void } | undefined;
 
 const body = { cacheSecurityGroupName: 'default', ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: '987654321021', reason: 'outage drill' };
 
@@ -15,11 +18,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  sfn?.restore();
   await stack?.stop();
 });
 
 it('a failed StartExecution: 500 without internals, the request FAILED, the slot free again', async () => {
-  stack.stepFunctions.injectFailure('StartExecution', 'ServiceUnavailable', 'Service Unavailable at internal-host-17', 503);
+  const stub = mockClient(SFNClient);
+  sfn = stub;
+  stub.on(StartExecutionCommand).rejects(Object.assign(new Error('Service Unavailable at internal-host-17'), { name: 'ServiceUnavailable' }));
 
   const refused = await call(stack, 'POST', '/requests', { as: 'alice@example.com', json: body });
   expect(refused.status).toBe(500);
@@ -30,7 +36,8 @@ it('a failed StartExecution: 500 without internals, the request FAILED, the slot
   expect(items).toHaveLength(1);
   expect(items[0]).toMatchObject({ status: 'FAILED', failureReason: 'The workflow could not be started' });
 
-  stack.stepFunctions.clearFailure('StartExecution');
+  sfn.restore();
+  sfn = undefined;
   const retried = await call<RequestBody>(stack, 'POST', '/requests', { as: 'alice@example.com', json: body });
   expect(retried.status).toBe(202);
   expect(retried.body.id).not.toBe(items[0]?.id);
@@ -38,7 +45,9 @@ it('a failed StartExecution: 500 without internals, the request FAILED, the slot
 });
 
 it('StartExecution throttled: 503 with Retry-After, and a retry with the same Idempotency-Key starts afresh', async () => {
-  stack.stepFunctions.injectFailure('StartExecution', 'ThrottlingException', 'Rate exceeded', 400);
+  const stub = mockClient(SFNClient);
+  sfn = stub;
+  stub.on(StartExecutionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
   const key = { 'idempotency-key': 'throttled-start-1' };
   const throttledBody = { ...body, ec2SecurityGroupName: 'throttled-start' };
 
@@ -47,7 +56,8 @@ it('StartExecution throttled: 503 with Retry-After, and a retry with the same Id
   expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
   expect(refused.text).not.toContain('Rate exceeded');
 
-  stack.stepFunctions.clearFailure('StartExecution');
+  sfn.restore();
+  sfn = undefined;
   const retried = await call<RequestBody>(stack, 'POST', '/requests', { as: 'alice@example.com', json: throttledBody, headers: key });
   expect(retried.status).toBe(202);
   expect(retried.body.status).toBe('PENDING_APPROVAL');
