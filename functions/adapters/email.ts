@@ -52,7 +52,7 @@ function sesClient(attemptTimeoutMs: number): SESv2Client {
   return sharedSes;
 }
 
-/** SES's "not now": throttling and the sending quota (wire-formats: SES v2 SendEmail errors). */
+/** SES's "not now": throttling and the sending quota (docs/email-facts.md, "Amazon SES v2 SendEmail"). */
 const SES_RETRY_LATER = new Set(['TooManyRequestsException', 'LimitExceededException', 'Throttling', 'ThrottlingException']);
 
 function sesFailure(error: unknown, attemptTimeoutMs: number): DeliveryFailed {

@@ -4,7 +4,7 @@
  * Every value is plain text until rendering; the HTML renderer escapes all of it, so no interpolated value
  * can become markup.
  *
- * Approval emails link to the approval page (a GET page with Approve/Deny form buttons, wire-formats.md §5);
+ * Approval emails link to the approval page (a GET page with Approve/Deny form buttons: mail scanners open links, docs/email-facts.md);
  * no link in any email acts on its own.
  */
 import { CachegateError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Slack Block Kit messages for a request (wire-formats.md §4.3-4.4). Pure: the adapter posts them.
+ * Slack Block Kit messages for a request (docs/slack-facts.md: buttons, updating the message). Pure: the adapter posts them.
  *
  * - Interactive buttons (Slack app with an interactivity URL) carry `value` = the request id, never a
  *   token: the click arrives signed by Slack and the approver is checked by Slack user id.

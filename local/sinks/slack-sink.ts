@@ -53,7 +53,7 @@ interface FaultRule {
   remaining: number;
 }
 
-/** Webhook errors answer with an HTTP status and the code as text (wire-formats.md §4.5). */
+/** Webhook errors answer with an HTTP status and the code as text (docs/slack-facts.md, "Incoming webhooks"). */
 const WEBHOOK_ERROR_STATUS: Record<string, number> = {
   channel_not_found: 404,
   no_service: 404,
