@@ -87,14 +87,21 @@ export async function alarmMetrics(service = 'cachegate', stage = 'local'): Prom
   return found;
 }
 
-/** The alarm metrics with no emitted line of the same namespace, metric name and dimension set (names and values). */
+/**
+ * The alarm metrics with no emitted line of the same namespace, metric name and dimension set (the names; and
+ * the `service` value). A metric-math alarm's parts differ only in one dimension's value (a channel, a mode):
+ * each part's set is the set of the line that carries any of them.
+ */
 export function unmatched(alarms: AlarmMetric[], lines: EmfLine[]): AlarmMetric[] {
+  const names = (dimensions: Record<string, unknown>): string => JSON.stringify(Object.keys(dimensions).sort());
   return alarms.filter(
     (alarm) =>
-      !lines.some((line) => {
-        if (line.namespace !== alarm.namespace || !(alarm.metricName in line.metrics)) return false;
-        const names = Object.keys(line.dimensions).sort();
-        return JSON.stringify(names) === JSON.stringify(Object.keys(alarm.dimensions).sort()) && names.every((name) => line.dimensions[name] === alarm.dimensions[name]);
-      }),
+      !lines.some(
+        (line) =>
+          line.namespace === alarm.namespace &&
+          alarm.metricName in line.metrics &&
+          names(line.dimensions) === names(alarm.dimensions) &&
+          line.dimensions.service === alarm.dimensions.service,
+      ),
   );
 }
