@@ -43,9 +43,16 @@ export interface AwsJsonService {
 
 /**
  * A service spoken to in AWS JSON 1.1: `service` is its signing name and endpoint prefix (ssm, events),
- * `targetPrefix` its X-Amz-Target prefix (AmazonSSM, AWSEvents), `endpoint` the local endpoint's key.
+ * `targetPrefix` its X-Amz-Target prefix (AmazonSSM, AWSEvents), `label` its name in error messages (SSM,
+ * EventBridge), `endpoint` the local endpoint's key.
  */
-export function awsJsonService(service: string, targetPrefix: string, endpoint: keyof AwsConfig['endpoints'], timeouts = { connectionMs: 3000, requestMs: 5000 }): AwsJsonService {
+export function awsJsonService(
+  service: string,
+  targetPrefix: string,
+  label: string,
+  endpoint: keyof AwsConfig['endpoints'],
+  timeouts = { connectionMs: 3000, requestMs: 5000 },
+): AwsJsonService {
   let shared: { signer: SignatureV4; http: NodeHttpHandler; url: URL } | undefined;
   const transport = (): NonNullable<typeof shared> => {
     if (!shared) {
@@ -81,7 +88,7 @@ export function awsJsonService(service: string, targetPrefix: string, endpoint: 
       }
       // `__type` may carry a namespace (com.amazonaws.ssm#ParameterNotFound) or a suffix after a colon.
       const code = (reply.__type ?? response.headers['x-amzn-errortype'] ?? `HTTP${response.statusCode}`).split('#').pop()?.split(':')[0] ?? 'Unknown';
-      throw new AwsJsonError(`${targetPrefix}.${operation}`, code, reply.message ?? reply.Message ?? `HTTP ${response.statusCode}`, response.statusCode);
+      throw new AwsJsonError(`${label} ${operation}`, code, reply.message ?? reply.Message ?? `HTTP ${response.statusCode}`, response.statusCode);
     },
   };
 }

@@ -22,10 +22,13 @@ interface PutEventsReply {
 }
 
 /** One attempt each: the notification queue retries with its own backoff (notification-delivery.ts). */
-const events = /* @__PURE__ */ awsJsonService('events', 'AWSEvents', 'events', { connectionMs: 2000, requestMs: 5000 });
+const events = /* @__PURE__ */ awsJsonService('events', 'AWSEvents', 'EventBridge', 'events', { connectionMs: 2000, requestMs: 5000 });
 
-/** Errors PutEvents answers that another attempt will not cure (the role lacks events:PutEvents, a malformed entry). */
-const NEVER = /AccessDenied|ValidationException|InvalidArgument|NotAuthorized|MalformedDetail/;
+/**
+ * A failed entry's ErrorCode worth another attempt; AWS calls every other one (AccessDeniedException,
+ * InvalidArgument, MalformedDetail, NotAuthorizedForSourceException…) not retryable (docs/events.md).
+ */
+const RETRYABLE_ENTRY = new Set(['InternalFailure', 'ThrottlingException']);
 
 export const eventBus = {
   /** Puts one event on the default bus; throws DeliveryFailed (retryable unless it never can succeed). */
@@ -36,14 +39,14 @@ export const eventBus = {
         Entries: [{ Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail), Time: Math.floor(event.time.getTime() / 1000) }],
       });
     } catch (error) {
-      if (error instanceof AwsJsonError) throw new DeliveryFailed(`EventBridge: ${error.message}`, !NEVER.test(error.name), undefined, { cause: error });
+      // Throttling and 5xx are retried; any other error answer (AccessDeniedException: the role) never succeeds.
+      if (error instanceof AwsJsonError) throw new DeliveryFailed(error.message, error.retryable, undefined, { cause: error });
       throw new DeliveryFailed(`EventBridge unreachable: ${(error as Error).message}`, true, undefined, { cause: error });
     }
     const entry = reply.Entries?.[0];
     if ((reply.FailedEntryCount ?? 0) > 0 || !entry?.EventId) {
-      // The entry's ErrorCode: InternalFailure or ThrottlingException is retried; a malformed entry never succeeds.
       const code = entry?.ErrorCode ?? 'no EventId';
-      throw new DeliveryFailed(`EventBridge did not take the event: ${code}${entry?.ErrorMessage ? `: ${entry.ErrorMessage}` : ''}`, !NEVER.test(code));
+      throw new DeliveryFailed(`EventBridge did not take the event: ${code}${entry?.ErrorMessage ? `: ${entry.ErrorMessage}` : ''}`, RETRYABLE_ENTRY.has(code) || !entry?.ErrorCode);
     }
     return { eventId: entry.EventId };
   },

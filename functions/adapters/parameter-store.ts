@@ -18,7 +18,7 @@ interface GetParametersReply {
   InvalidParameters?: string[];
 }
 
-const ssm = awsJsonService('ssm', 'AmazonSSM', 'ssm');
+const ssm = awsJsonService('ssm', 'AmazonSSM', 'SSM', 'ssm');
 
 /**
  * The decrypted values of the named parameters, by name. A name SSM does not know is a ConfigError that

@@ -11,7 +11,7 @@ import { alarmMetrics, captureEmf, unmatched, type EmfCapture } from '../../supp
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from '../workflow/local-api.js';
 
 const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
-const sources = [1, 2, 3, 4, 5, 6, 7].map((n) => `sg-0e7e00000000001${n}`);
+const sources = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `sg-0e7e00000000001${n}`);
 seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `events-${index}`, vpcId: 'vpc-0de70000000000001', description: 'test source' })));
 
 let stack: LocalStack;
@@ -113,6 +113,27 @@ describe('status change events', () => {
     expect(history.map((e) => e.event)).not.toContain('notification not delivered');
   });
 
+  it('a failed entry AWS calls not retryable (MalformedDetail) is given up at once: in the history, counted', async () => {
+    const id = await submit();
+    await approvalLinkFor(stack, 'bob@example.com', id);
+    await stack.notifications.settled();
+    stack.eventBridge.failEntries(1, 'MalformedDetail');
+    await decide(id, 'deny');
+    await waitForStatus(stack, id, ['DENIED']);
+    await stack.notifications.settled();
+    const history = (await call<RequestBody>(stack, 'GET', `/requests/${id}`, { as: 'alice@example.com' })).body.history;
+    expect(history.find((e) => e.event === 'notification not delivered')?.detail).toMatch(/^EventBridge was not told of status change 2 after 1 attempt\(s\): EventBridge did not take the event: MalformedDetail/);
+  });
+
+  it('are listed at /dev/outbox?channel=event, next to the emails and Slack messages', async () => {
+    const reply = await call<{ messages: OutboxMessage[] }>(stack, 'GET', '/dev/outbox?channel=event');
+    expect(reply.status).toBe(200);
+    expect(reply.body.messages.length).toBeGreaterThan(0);
+    expect(reply.body.messages.every((m) => m.channel === 'event' && m.event?.source === 'cachegate')).toBe(true);
+    const page = await call(stack, 'GET', '/dev/outbox?format=html');
+    expect(page.text).toContain('event · Access Request Status Changed');
+  });
+
   it('EventBridge down for over an hour: the event is given up, recorded in the history, counted (NotificationsGivenUp, channel events)', async () => {
     const id = await submit();
     await approvalLinkFor(stack, 'bob@example.com', id);
@@ -154,14 +175,14 @@ describe('product metrics (EMF)', () => {
   });
 
   it('each path emits its metrics once per change, with low-cardinality dimensions in the stage namespace', async () => {
-    // The requests of the tests above: 6 submitted, 1 ENDED, 3 DENIED, 1 CANCELLED, 1 FAILED.
+    // The requests of the tests above: 7 submitted, 1 ENDED, 4 DENIED, 1 CANCELLED, 1 FAILED.
     await stack.notifications.settled();
     const count = (metric: string, dimensions: Record<string, string>): number =>
       emf.of(metric).filter((line) => JSON.stringify(line.dimensions) === JSON.stringify(dimensions)).reduce((sum, line) => sum + (line.metrics[metric]?.value ?? 0), 0);
-    expect(count('RequestsSubmitted', modeVpc)).toBe(6);
+    expect(count('RequestsSubmitted', modeVpc)).toBe(7);
     expect(count('RequestsByOutcome', { ...modeVpc, outcome: 'ENDED' })).toBe(1);
     expect(count('RequestsByOutcome', { ...modeVpc, outcome: 'CANCELLED' })).toBe(1);
-    // One of the three denials was never published (EventBridge was down): it is not counted either.
+    // Two of the four denials were never published (given up): they are not counted either.
     expect(count('RequestsByOutcome', { ...modeVpc, outcome: 'DENIED' })).toBe(2);
     expect(emf.of('TimeToDecision').length).toBe(4);
     const toActive = emf.of('TimeFromApprovalToActive');
