@@ -8,6 +8,9 @@
 
 const PERIOD_SECONDS = 300;
 
+/** The grant modes: the `mode` dimension of the request metrics. */
+const MODES = ['classic', 'vpc'];
+
 /**
  * Lambda Errors and Throttles: per group, one alarm per metric summing the group's functions (metric math).
  * CloudWatch takes at most 10 metrics per alarm, hence groups; the split also separates what people see fail
@@ -81,7 +84,13 @@ const METRIC_ALARMS = [
   { id: 'StateMachineTimedOutAlarm', name: 'executions-timed-out', metric: stateMachine('ExecutionsTimedOut'), description: "An access request's workflow timed out." },
   // A notification given up after more than an hour of retries (or refused for good): people were not told.
   // The consumer counts it in the product's own metric (EMF, functions/adapters/metrics.ts).
-  { id: 'NotificationsGivenUpAlarm', name: 'notifications-given-up', metric: product('NotificationsGivenUp'), sumOver: { channel: ['email', 'slack', 'unknown'] }, label: 'Notifications given up', description: "A notification could not be delivered after retrying for over an hour; the request's history names who was not told." },
+  // `events`: a status change EventBridge was not told of (docs/events.md).
+  { id: 'NotificationsGivenUpAlarm', name: 'notifications-given-up', metric: product('NotificationsGivenUp'), sumOver: { channel: ['email', 'slack', 'events', 'unknown'] }, label: 'Notifications given up', description: "A notification or status change event could not be delivered after retrying for over an hour; the request's history names who was not told." },
+  // Requests that ended FAILED (AWS refused the grant, it never took effect, the workflow could not start), and
+  // grants that had to be taken back because they never took effect. Counted where each status change is
+  // published (functions/domain/status-events.ts), per mode.
+  { id: 'RequestsFailedAlarm', name: 'requests-failed', metric: product('RequestsByOutcome', { outcome: 'FAILED' }), sumOver: { mode: MODES }, label: 'Requests failed', description: "A request ended FAILED; its history and failureReason say why." },
+  { id: 'GrantsCleanedUpAlarm', name: 'grants-cleaned-up', metric: product('GrantsCleanedUp'), sumOver: { mode: MODES }, label: 'Grants cleaned up', description: 'A grant never took effect in AWS and was taken back ("Clean up grant"); its request ended FAILED.' },
   // Messages the consumer kept failing on (crashes, not sink outages: those are retried and given up in the
   // consumer) land in the dead-letter queue.
   // The reconciler's findings (README, "Reconciler"): drift from what cachegate recorded, found and repaired;
@@ -99,9 +108,16 @@ function stateMachine(name) {
   return () => ({ Namespace: 'AWS/States', MetricName: name, Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: 'AccessRequestStateMachine' } }] });
 }
 
-/** A metric of the product's own namespace, with the `service` dimension Powertools adds to each (its service name is ours). */
-function product(name) {
-  return ({ service, stage }) => ({ Namespace: `${service}/${stage}`, MetricName: name, Dimensions: [{ Name: 'service', Value: service }] });
+/**
+ * A metric of the product's own namespace, with the `service` dimension Powertools adds to each (its service
+ * name is ours) and any fixed dimensions of its own; `sumOver` adds one more, per value.
+ */
+function product(name, dimensions = {}) {
+  return ({ service, stage }) => ({
+    Namespace: `${service}/${stage}`,
+    MetricName: name,
+    Dimensions: [{ Name: 'service', Value: service }, ...Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }))],
+  });
 }
 
 /** The messages waiting in a dead-letter queue of this stack. */
@@ -135,7 +151,7 @@ const sumOf = (label, parts) => ({
   ],
 });
 
-module.exports = async ({ resolveVariable }) => {
+const generate = async ({ resolveVariable }) => {
   const stack = { service: await resolveVariable('self:service'), stage: await resolveVariable('sls:stage') };
   const alarmName = (name) => `${stack.service}-${stack.stage}-${name}`;
   const resources = {};
@@ -163,3 +179,9 @@ module.exports = async ({ resolveVariable }) => {
 
   return { Resources: resources };
 };
+
+module.exports = generate;
+// The dashboard (config/dashboard.cjs) shows what the alarms watch.
+module.exports.FUNCTION_GROUPS = FUNCTION_GROUPS;
+module.exports.MODES = MODES;
+module.exports.functionPrefix = functionPrefix;

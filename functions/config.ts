@@ -63,7 +63,7 @@ function memo<T>(read: (env: Env) => T): { (): T; parse: (env: Env) => T } {
 export interface AwsConfig {
   region: string;
   /** Local endpoints; unset in AWS, where the SDKs find the real ones. */
-  endpoints: { elasticache?: string; ec2?: string; dynamodb?: string; stepFunctions?: string; ses?: string; ssm?: string; sqs?: string };
+  endpoints: { elasticache?: string; ec2?: string; dynamodb?: string; stepFunctions?: string; ses?: string; ssm?: string; sqs?: string; events?: string };
 }
 
 export const awsConfig = memo((env): AwsConfig => ({
@@ -76,6 +76,7 @@ export const awsConfig = memo((env): AwsConfig => ({
     ses: url(env, 'SES_ENDPOINT', optional(env, 'SES_ENDPOINT')),
     ssm: url(env, 'SSM_ENDPOINT', optional(env, 'SSM_ENDPOINT')),
     sqs: url(env, 'SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
+    events: url(env, 'EVENTS_ENDPOINT', optional(env, 'EVENTS_ENDPOINT')),
   },
 }));
 

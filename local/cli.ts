@@ -70,7 +70,7 @@ export function banner(stack: LocalStack, fast: boolean): string {
 cachegate local stack is up${fast ? ` (--fast: AWS propagation and waits ${FAST_SCALE}× faster)` : ''}
   web app        ${stack.url}/   (sign in as alice, bob or carol at the local issuer ${stack.issuer})
   API            ${stack.url}
-  outbox         ${stack.url}/dev/outbox   (emails and Slack messages; open it in a browser)
+  outbox         ${stack.url}/dev/outbox   (emails, Slack messages and EventBridge events; open it in a browser)
   tokens         ${stack.url}/dev/tokens   (bearer tokens of the demo users)
   reconcile      curl -X POST ${stack.url}/dev/reconcile   (one reconciler run now; answers its summary)
   AWS emulator   ${stack.emulator.url}/_emulator/state
@@ -93,7 +93,7 @@ Or approve from Slack: the approval message is in the outbox too, and its Approv
 Slack's signed click as a Slack user (bob is U0BOB00001, carol U0CAROL001); from a shell:
   curl -s -X POST ${stack.url}/dev/slack/click -d request=<id> -d action=approve -d user=U0BOB00001
 Watch it here, or: curl -s ${stack.url}/requests/<id> -H "Authorization: Bearer ${token}"
-Try an outage: mail or Slack down (state=down), slow (state=slow, delayMs=…) and back (state=up):
+Try an outage: mail, Slack or EventBridge (/dev/faults/events) down (state=down), slow (state=slow, delayMs=…) and back (state=up):
   curl -s -X POST ${stack.url}/dev/faults/slack -d state=down      (curl -s ${stack.url}/dev/faults: how each is)
 Ctrl-C stops.
 

@@ -5,7 +5,8 @@
  *   Step Functions → local/stepfunctions/runner.ts (aws-local-stepfunctions, the same ASL file)
  *   DynamoDB     → dynalite        ElastiCache + EC2 → local/aws-emulator
  *   email, Slack → local/sinks (GET /dev/outbox), each on its own port so that it can be taken down,
- *                  made slow and brought back (`stack.faults`, POST /dev/faults/{mail|slack})
+ *                  made slow and brought back (`stack.faults`, POST /dev/faults/{mail|slack|events})
+ *   EventBridge  → local/eventbridge.ts (its events in the outbox too)
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -20,6 +21,7 @@ import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } fr
 import { API_AUDIENCE, startLocalIssuer, WEB_CLIENT_ID, WEB_SCOPE, type LocalIssuer } from './oidc/provider.js';
 import { webAssets } from './web-assets.js';
 import { serveSlackClick } from './slack-click.js';
+import { LocalEventBridge } from './eventbridge.js';
 import { Outbox, outboxHandler, SlackSink } from './sinks/index.js';
 import { LocalSqs, type LocalQueue, type QueueConsumer } from './sqs/queue.js';
 import { SwitchableSink } from './sinks/switchable-server.js';
@@ -102,8 +104,10 @@ export interface LocalStack {
   emulator: AwsEmulator;
   outbox: Outbox;
   slack: SlackSink;
-  /** The mail sink (OUTBOX_URL) and the Slack sink (SLACK_API_URL): down(), slow(delayMs?), up(). */
-  faults: { mail: SwitchableSink; slack: SwitchableSink };
+  /** The mail sink (OUTBOX_URL), the Slack sink (SLACK_API_URL) and EventBridge (EVENTS_ENDPOINT): down(), slow(delayMs?), up(). */
+  faults: { mail: SwitchableSink; slack: SwitchableSink; events: SwitchableSink };
+  /** The local EventBridge (its events are in the outbox): `failEntries(n)` answers the next n entries as failed. */
+  eventBridge: LocalEventBridge;
   stepFunctions: LocalStepFunctions;
   /** The notification queue (SQS) and its consumer: `settled()` once nothing is being delivered. */
   notifications: LocalQueue;
@@ -171,8 +175,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let reconciler: LambdaHandler | undefined;
   // The API's port shows the outbox and takes the /dev routes; the functions deliver to the sinks' own ports.
   const sinks = [outboxHandler(outbox), slack.handler];
-  const faults = { mail: new SwitchableSink('mail', [outboxHandler(outbox)]), slack: new SwitchableSink('Slack', [slack.handler]) };
-  await Promise.all([faults.mail.start(), faults.slack.start()]);
+  const eventBridge = new LocalEventBridge(outbox);
+  const faults = { mail: new SwitchableSink('mail', [outboxHandler(outbox)]), slack: new SwitchableSink('Slack', [slack.handler]), events: new SwitchableSink('EventBridge', [eventBridge.handler]) };
+  await Promise.all([faults.mail.start(), faults.slack.start(), faults.events.start()]);
   const tokens: Record<string, string> = {};
 
   function signClick(payload: object, { timestamp = Math.floor(Date.now() / 1000) }: { timestamp?: number } = {}): { body: string; headers: Record<string, string> } {
@@ -253,6 +258,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     EC2_ENDPOINT: emulator.url,
     DYNAMODB_ENDPOINT: dynamo.url,
     SQS_ENDPOINT: sqsUrl,
+    EVENTS_ENDPOINT: faults.events.url,
     NOTIFICATION_QUEUE_URL: notifications.url,
     METRICS_NAMESPACE: 'cachegate/local',
     PUBLIC_BASE_URL: url,
@@ -327,6 +333,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     outbox,
     slack,
     faults,
+    eventBridge,
     stepFunctions,
     notifications,
     authorizer,
@@ -342,7 +349,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await stepFunctions.close();
       // No new deliveries; those under way finish before the stores they write to go away.
       await sqs.close();
-      await Promise.all([faults.mail.close(), faults.slack.close()]);
+      await Promise.all([faults.mail.close(), faults.slack.close(), faults.events.close()]);
       await dynamo.close();
       await emulator.close();
     },

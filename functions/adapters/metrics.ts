@@ -20,6 +20,8 @@ export function countMetric(name: string, dimensions: Record<string, string> = {
 }
 
 /** Publishes one duration in seconds now (e.g. the age of the oldest request waiting for approval). */
-export function secondsMetric(name: string, seconds: number): void {
-  instance().singleMetric().addMetric(name, MetricUnit.Seconds, seconds);
+export function secondsMetric(name: string, seconds: number, dimensions: Record<string, string> = {}): void {
+  const single = instance().singleMetric();
+  for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
+  single.addMetric(name, MetricUnit.Seconds, seconds);
 }

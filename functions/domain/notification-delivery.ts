@@ -1,25 +1,35 @@
 /**
- * The durable notification path, as data: one job per message to deliver (an email to one person, or
- * the request's Slack update for one event), a key that makes a job's delivery happen once however often
- * it is queued or received, and the retry schedule: backoff that honours a sink's Retry-After and keeps
+ * The durable notification path, as data: one job per message to deliver (an email to one person, the
+ * request's Slack update for one event, or the EventBridge event of one status change), a key that makes
+ * a job's delivery happen once however often it is queued or received, and the retry schedule: backoff that honours a sink's Retry-After and keeps
  * trying for more than an hour before the job is given up (and the request's history says who was not told).
  */
 import type { NotificationEvent } from './notification-messages.js';
 
-export type DeliveryChannel = 'email' | 'slack';
-
-export interface NotificationJob {
+/** A message to people: an email to one person, or the request's Slack update for one event. */
+export interface MessageJob {
   requestId: string;
   event: NotificationEvent;
-  channel: DeliveryChannel;
+  channel: 'email' | 'slack';
   /** email: the address; slack: absent (the request's Slack message and its thread). */
   recipient?: string;
   /** Tells repeats of one event on one request apart (e.g. an extension round's id). */
   round?: string;
 }
 
+/** The EventBridge event of the request's status change number `sequence` (domain/status-events.ts). */
+export interface StatusEventJob {
+  requestId: string;
+  channel: 'events';
+  sequence: number;
+}
+
+export type NotificationJob = MessageJob | StatusEventJob;
+export type DeliveryChannel = NotificationJob['channel'];
+
 /** What makes two jobs the same delivery: queued twice (a retried task), it is still sent once. */
 export function deliveryKey(job: NotificationJob): string {
+  if (job.channel === 'events') return ['status-changed', String(job.sequence), job.channel, ''].join('#');
   return [job.event, job.round ?? '', job.channel, job.recipient ?? ''].join('#');
 }
 

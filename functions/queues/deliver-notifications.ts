@@ -17,8 +17,10 @@ import { deliverNotification } from '../services/deliver-notification.js';
 
 function parseJob(body: string): NotificationJob | undefined {
   try {
-    const job = JSON.parse(body) as Partial<NotificationJob>;
-    if (typeof job.requestId === 'string' && typeof job.event === 'string' && (job.channel === 'email' || job.channel === 'slack')) return job as NotificationJob;
+    const job = JSON.parse(body) as Record<string, unknown>;
+    if (typeof job.requestId !== 'string') return undefined;
+    if (typeof job.event === 'string' && (job.channel === 'email' || job.channel === 'slack')) return job as unknown as NotificationJob;
+    if (job.channel === 'events' && Number.isInteger(job.sequence) && (job.sequence as number) > 0) return job as unknown as NotificationJob;
   } catch {
     // not JSON: reported below
   }
@@ -46,7 +48,7 @@ async function deliverRecord(record: SQSRecord): Promise<boolean> {
     return true;
   } catch (error) {
     // The store or the queue itself failed: the message comes back after its visibility timeout.
-    logger.error('notification delivery failed', { requestId: job.requestId, messageId: record.messageId, error });
+    logger.error('notification delivery failed', { requestId: job.requestId, channel: job.channel, messageId: record.messageId, error });
     return true;
   }
 }

@@ -10,7 +10,7 @@ import { requestStore } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
 import { CANCELLED_ERROR } from './cancel-request.js';
-import { notifyPeople } from './notify.js';
+import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
 
 export interface ApprovalTiming {
@@ -64,6 +64,7 @@ export async function beginApprovalWait(input: { requestId: string; taskToken: s
   // delivery marks keep it to one message per person), never silently skips.
   await notifyPeople('approval-requested', request);
   await notifyPeople('submitted', request);
+  await announceStatusChanges(request);
   await requestStore.update(requestId, {
     history: [{ at: now.toISOString(), event: 'approval requested', actor: 'cachegate', detail: request.approvers.join(', ') }],
     now,
@@ -83,6 +84,7 @@ export async function remindOrExpire(input: { requestId: string; now: Date }): P
     // The window closes with a conditional write: a decision landing at the same moment either came
     // first (the request is decided, and the wait resumes with it) or finds the request EXPIRED.
     const expired = await changeStatus(request, { to: 'EXPIRED', by: 'workflow', actor: 'cachegate', detail: 'No decision within the approval window', now });
+    if (expired) await announceStatusChanges(expired);
     return expired ? timing(expired, now) : backToWait();
   }
   if (step.kind === 'remind') {

@@ -1,17 +1,19 @@
 /**
- * Delivers one queued notification job: an email to one person, or the request's Slack update for one
- * event. Messages are rendered from the request as it is now, and personal approval links are issued
+ * Delivers one queued notification job: an email to one person, the request's Slack update for one
+ * event, or the EventBridge event of one status change (with its metrics). Messages are rendered from the request as it is now, and personal approval links are issued
  * here, at delivery. A job already delivered (its delivery mark) is not sent again; a failure the sink
  * calls temporary is retried on the schedule of domain/notification-delivery.ts; a job given up is
  * recorded in the request's history (who was not told, and why), counted, and alarmed on.
  */
 import { slackConfig } from '../config.js';
-import { deliveryKey, nextDeliveryAttempt, type NotificationJob } from '../domain/notification-delivery.js';
+import { deliveryKey, nextDeliveryAttempt, type MessageJob, type NotificationJob, type StatusEventJob } from '../domain/notification-delivery.js';
 import { APPROVER_LINK_EVENTS, renderEmail } from '../domain/notification-messages.js';
 import { currentApprovers, type AccessRequestRecord, type ExtensionRound } from '../domain/request-lifecycle.js';
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE, statusChangeMetrics, statusChanges, statusEventDetail } from '../domain/status-events.js';
 import { DeliveryFailed } from '../errors.js';
 import { emailSender } from '../adapters/email.js';
-import { countMetric } from '../adapters/metrics.js';
+import { eventBus } from '../adapters/event-bus.js';
+import { countMetric, secondsMetric } from '../adapters/metrics.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
 import { issueApprovalLinks } from './approval-links.js';
@@ -33,7 +35,7 @@ function stillDeciding(request: AccessRequestRecord, round: ExtensionRound | und
   return currentApprovers(request).filter((approver) => !request.approvals[approver] && approver !== request.requester);
 }
 
-async function send(job: NotificationJob, request: AccessRequestRecord, linkKey: string | undefined): Promise<boolean> {
+async function send(job: MessageJob, request: AccessRequestRecord, linkKey: string | undefined): Promise<boolean> {
   const needsLink = APPROVER_LINK_EVENTS.includes(job.event);
   const round = job.event === 'extension-requested' ? request.extensions.find((r) => r.id === job.round) : undefined;
   if (job.channel === 'slack') {
@@ -53,34 +55,54 @@ async function send(job: NotificationJob, request: AccessRequestRecord, linkKey:
   return true;
 }
 
+/**
+ * The status change's event, on EventBridge's default bus; then its metrics, here where each change is
+ * counted once (the delivery mark), by the one function that already carries the metrics library.
+ */
+async function publish(job: StatusEventJob, request: AccessRequestRecord): Promise<boolean> {
+  const change = statusChanges(request).find((c) => c.sequence === job.sequence);
+  if (!change) {
+    logger.warn('status change to announce does not exist; dropped', { requestId: request.id, sequence: job.sequence });
+    return false;
+  }
+  await eventBus.put({ source: EVENT_SOURCE, detailType: EVENT_DETAIL_TYPE, detail: statusEventDetail(request, change), time: new Date(change.at) });
+  for (const point of statusChangeMetrics(request, change)) {
+    if (point.unit === 'Seconds') secondsMetric(point.name, point.value, point.dimensions);
+    else countMetric(point.name, point.dimensions, point.value);
+  }
+  return true;
+}
+
 async function giveUp(request: AccessRequestRecord, job: NotificationJob, reason: string, attempt: number, now: Date): Promise<void> {
-  const who = job.channel === 'email' ? (job.recipient ?? 'someone') : 'the Slack channel';
-  logger.error('notification given up', { requestId: request.id, event: job.event, channel: job.channel, attempt, reason });
+  const what = job.channel === 'events' ? `status change ${job.sequence}` : job.event;
+  logger.error('notification given up', { requestId: request.id, event: what, channel: job.channel, attempt, reason });
   countMetric('NotificationsGivenUp', { channel: job.channel });
-  await requestStore.update(request.id, {
-    history: [{ at: now.toISOString(), event: 'notification not delivered', actor: 'cachegate', detail: `${who} was not told of "${job.event}" by ${job.channel} after ${attempt} attempt(s): ${reason}` }],
-    now,
-  });
+  const detail =
+    job.channel === 'events'
+      ? `EventBridge was not told of status change ${job.sequence} after ${attempt} attempt(s): ${reason}`
+      : `${job.channel === 'email' ? (job.recipient ?? 'someone') : 'the Slack channel'} was not told of "${job.event}" by ${job.channel} after ${attempt} attempt(s): ${reason}`;
+  await requestStore.update(request.id, { history: [{ at: now.toISOString(), event: 'notification not delivered', actor: 'cachegate', detail }], now });
 }
 
 export async function deliverNotification(input: { job: NotificationJob; attempt: number; linkKey: string | undefined; now: Date }): Promise<DeliveryOutcome> {
   const { job, attempt, now } = input;
   const request = await requestStore.get(job.requestId);
   if (!request) {
-    logger.warn('notification for a request that does not exist; dropped', { requestId: job.requestId, event: job.event });
+    logger.warn('notification for a request that does not exist; dropped', { requestId: job.requestId, channel: job.channel });
     return { delivered: false };
   }
   const key = deliveryKey(job);
   if (await requestStore.wasDelivered(request.id, key)) return { delivered: false };
   try {
-    if (!(await send(job, request, input.linkKey))) return { delivered: false };
+    const sent = job.channel === 'events' ? await publish(job, request) : await send(job, request, input.linkKey);
+    if (!sent) return { delivered: false };
   } catch (error) {
     const failure = error instanceof DeliveryFailed ? error : undefined;
     const reason = failure?.message ?? `${(error as Error).name}: ${(error as Error).message}`;
     // Anything but a definite "never" (a DeliveryFailed that is not retryable) is tried again.
     const next = failure && !failure.retryable ? ({ giveUp: true } as const) : nextDeliveryAttempt(attempt, failure?.retryAfterSeconds);
     if ('retryInSeconds' in next) {
-      logger.warn('notification not delivered; will retry', { requestId: request.id, event: job.event, channel: job.channel, attempt, retryInSeconds: next.retryInSeconds, reason });
+      logger.warn('notification not delivered; will retry', { requestId: request.id, event: job.channel === 'events' ? `status change ${job.sequence}` : job.event, channel: job.channel, attempt, retryInSeconds: next.retryInSeconds, reason });
       return next;
     }
     await giveUp(request, job, reason, attempt, now);

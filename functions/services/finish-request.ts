@@ -10,7 +10,7 @@ import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
 import { describeGrantEnd } from './grant.js';
-import { notifyPeople } from './notify.js';
+import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
 
 export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'ENDED' | 'DENIED' | 'EXPIRED' | 'FAILED' | 'CANCELLED'>;
@@ -94,6 +94,8 @@ export async function finishRequest(input: { requestId: string; outcome: Outcome
   if (isFinal(request.status)) await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
   logger.info(`request ${event}`, { requestId, status: request.status, ...(request.failureReason ? { reason: request.failureReason } : {}) });
   await notifyPeople(event, request);
+  // Every status change so far, again: a change whose own announcement was lost is published now.
+  await announceStatusChanges(request);
   // People first; then the rule's description names the end.
   if (request.status === 'ACTIVE') await describeEnd(request, now);
   return { status: request.status };

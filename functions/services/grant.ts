@@ -14,7 +14,7 @@ import { AlreadyAuthorized, CachegateError, GrantFailed, GroupNotFound, NotAutho
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
-import { notifyPeople } from './notify.js';
+import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
 
 async function load(requestId: string): Promise<AccessRequestRecord> {
@@ -82,6 +82,8 @@ export async function grantIngress(requestId: string, now: Date): Promise<{ crea
     const authorizing = await changeStatus(request, { to: 'AUTHORIZING', by: 'workflow', actor: 'cachegate', detail: request.resolved.summary, now });
     if (!authorizing) throw new Error(`Request ${requestId} changed while its grant was starting`);
     request = authorizing;
+    // The approver's decision (an HTTP route, which queues nothing) and this change.
+    await announceStatusChanges(request);
   }
   const { record, first, retried } = await joinGrant(request, now);
   if (!first) {

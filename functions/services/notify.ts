@@ -5,9 +5,10 @@
  * request's history anyone who could not be told. Nothing here waits on a mail server or Slack.
  */
 import { slackConfig } from '../config.js';
-import type { NotificationJob } from '../domain/notification-delivery.js';
+import type { NotificationJob, StatusEventJob } from '../domain/notification-delivery.js';
 import type { NotificationEvent } from '../domain/notification-messages.js';
 import { currentApprovers, type AccessRequestRecord } from '../domain/request-lifecycle.js';
+import { statusChanges } from '../domain/status-events.js';
 import { notificationQueue } from '../adapters/notification-queue.js';
 import { logger } from '../logger.js';
 
@@ -58,4 +59,18 @@ export async function notifyPeople(event: NotificationEvent, request: AccessRequ
   if (jobs.length === 0) return;
   await notificationQueue.enqueue(jobs);
   logger.info('notifications queued', { requestId: request.id, event, messages: jobs.length });
+}
+
+/**
+ * Queues the EventBridge event of every status change the request has had so far (docs/events.md); the
+ * delivery marks publish each once. Every change is queued again, not only the latest, because a change
+ * can be written by a function that does not queue (an HTTP route: a decision, a cancel, a revoke) or by
+ * one that stopped between its write and this call: the workflow's next task queues it, and every path of
+ * the workflow ends in finishRequest, which calls this with the final status stored (Step Functions
+ * retries it until it has). Throws if they could not be queued (the calling task is retried).
+ */
+export async function announceStatusChanges(request: AccessRequestRecord): Promise<void> {
+  const jobs: StatusEventJob[] = statusChanges(request).map((change) => ({ requestId: request.id, channel: 'events', sequence: change.sequence }));
+  if (jobs.length === 0) return;
+  await notificationQueue.enqueue(jobs);
 }

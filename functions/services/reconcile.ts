@@ -27,6 +27,7 @@ import { logger } from '../logger.js';
 import { wakeHold } from './access-hold.js';
 import { finishRequest } from './finish-request.js';
 import { checkRevoked, describeGrantEnd, releaseGrant, revokeUnheldGrant } from './grant.js';
+import { announceStatusChanges } from './notify.js';
 import { changeStatus } from './request-status.js';
 
 /** EC2 answers a burst of 100 describes, then 20 a second: one call per scope, backing off when throttled. */
@@ -120,6 +121,7 @@ async function endAccess(run: Run, request: AccessRequestRecord, reason: 'remove
     now: run.now,
   });
   if (!revoking) return; // someone else changed it first (a revoke, the workflow): theirs stands
+  await announceStatusChanges(revoking);
   if (await workflow.isRunning(request.id)) {
     await wakeHold(request.id);
     run.summary.ended++;

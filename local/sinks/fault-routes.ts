@@ -2,8 +2,8 @@
  * The local sinks' outage switches over HTTP, for `npm start` and for tests that drive the stack from
  * outside (the same switches as `stack.faults`):
  *
- *   GET  /dev/faults                    { "mail": "up", "slack": "slow" }
- *   POST /dev/faults/mail | /dev/faults/slack   state=down|slow|up, delayMs=<ms> (slow only; default: until up)
+ *   GET  /dev/faults                    { "mail": "up", "slack": "slow", "events": "up" }
+ *   POST /dev/faults/mail | /dev/faults/slack | /dev/faults/events   state=down|slow|up, delayMs=<ms> (slow only; default: until up)
  *        form-encoded or JSON; answers the new states
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,11 +1,11 @@
 /**
- * The local outbox: every email (EMAIL_TRANSPORT=outbox) and every Slack message the Slack sink accepted,
- * in order, so people (`npm start`, then open /dev/outbox) and tests can read what was sent and follow
+ * The local outbox: every email (EMAIL_TRANSPORT=outbox), every Slack message the Slack sink accepted and
+ * every event put on the local EventBridge bus (local/eventbridge.ts), in order, so people (`npm start`, then open /dev/outbox) and tests can read what was sent and follow
  * its links.
  *
  * Mount `outboxHandler()` on any node:http server (it returns false for routes that are not its own):
  *   POST   /email  (and /dev/outbox/email)   record an email: { from?, to, subject, text, html?, tags? }
- *   GET    /dev/outbox                       JSON { messages }, oldest first; ?channel=email|slack&to=…&since=<seq>
+ *   GET    /dev/outbox                       JSON { messages }, oldest first; ?channel=email|slack|event&to=…&since=<seq>
  *                                            with Accept: text/html (or ?format=html), a page, newest first
  *   GET    /dev/outbox/<id>                  one message as JSON
  *   GET    /dev/outbox/<id>/html             an email's HTML part, sandboxed (no scripts, no forms)
@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml, safeHttpUrl } from '../../functions/domain/notification-messages.js';
 import { answerAsync, pathOf, readBody, sendJson, type SinkHandler } from './http.js';
 
-export type OutboxChannel = 'email' | 'slack';
+export type OutboxChannel = 'email' | 'slack' | 'event';
 
 export interface OutboxButton {
   action_id?: string;
@@ -31,7 +31,7 @@ export interface OutboxMessage {
   /** ISO time recorded. */
   at: string;
   channel: OutboxChannel;
-  /** Email: the recipients. Slack: the channel or user id posted to (`webhook:<path>` for webhooks). */
+  /** Email: the recipients. Slack: the channel or user id posted to (`webhook:<path>` for webhooks). Event: the bus. */
   to: string[];
   from?: string;
   subject?: string;
@@ -44,6 +44,8 @@ export interface OutboxMessage {
   blocks?: unknown[];
   buttons?: OutboxButton[];
   slack?: { method: string; channel?: string; ts?: string; threadTs?: string; user?: string };
+  /** Event only: the PutEvents entry as EventBridge would deliver it (detail parsed). */
+  event?: { id: string; source: string; detailType: string; time: string; detail: unknown };
 }
 
 export type NewOutboxMessage = Omit<OutboxMessage, 'id' | 'seq' | 'at' | 'links'>;
@@ -182,7 +184,7 @@ function slackClickForm(m: OutboxMessage, b: OutboxButton): string {
 }
 
 function messageHtml(m: OutboxMessage): string {
-  const title = m.channel === 'email' ? m.subject ?? '(no subject)' : `${m.slack?.method ?? 'slack'}${m.slack?.threadTs ? ' (thread reply)' : ''}`;
+  const title = m.channel === 'slack' ? `${m.slack?.method ?? 'slack'}${m.slack?.threadTs ? ' (thread reply)' : ''}` : m.subject ?? '(no subject)';
   const buttons = (m.buttons ?? [])
     .map((b) => `<li>${escapeHtml(b.text ?? b.action_id ?? 'button')} [${escapeHtml(b.action_id ?? '')}] ${b.url ? linkHtml(b.url) : `value=${escapeHtml(b.value ?? '')}`}${slackClickForm(m, b)}</li>`)
     .join('');
@@ -244,7 +246,7 @@ export function outboxHandler(store: Outbox = outbox): SinkHandler {
       const channel = url.searchParams.get('channel');
       const since = url.searchParams.get('since');
       const messages = store.messages({
-        channel: channel === 'email' || channel === 'slack' ? channel : undefined,
+        channel: channel === 'email' || channel === 'slack' || channel === 'event' ? channel : undefined,
         to: url.searchParams.get('to') ?? undefined,
         since: since !== null && /^\d+$/.test(since) ? Number(since) : undefined,
       });

@@ -219,13 +219,13 @@ describe('after the approval message', () => {
 describe('the fault switches over HTTP (npm start)', () => {
   it('POST /dev/faults/slack takes the sink down and brings it back; GET /dev/faults says how each is', async () => {
     const down = await fetch(`${stack.url}/dev/faults/slack`, { method: 'POST', body: new URLSearchParams({ state: 'down' }) });
-    expect(await down.json()).toEqual({ mail: 'up', slack: 'down' });
+    expect(await down.json()).toEqual({ mail: 'up', slack: 'down', events: 'up' });
     await expect(fetch(`${stack.faults.slack.url}/api/auth.test`, { method: 'POST' })).rejects.toThrow();
     const slow = await fetch(`${stack.url}/dev/faults/mail`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'slow', delayMs: 5000 }) });
-    expect(await slow.json()).toEqual({ mail: 'slow', slack: 'down' });
+    expect(await slow.json()).toEqual({ mail: 'slow', slack: 'down', events: 'up' });
     await fetch(`${stack.url}/dev/faults/mail`, { method: 'POST', body: new URLSearchParams({ state: 'up' }) });
     await fetch(`${stack.url}/dev/faults/slack`, { method: 'POST', body: new URLSearchParams({ state: 'up' }) });
-    expect(await (await fetch(`${stack.url}/dev/faults`)).json()).toEqual({ mail: 'up', slack: 'up' });
+    expect(await (await fetch(`${stack.url}/dev/faults`)).json()).toEqual({ mail: 'up', slack: 'up', events: 'up' });
     const bad = await fetch(`${stack.url}/dev/faults/slack`, { method: 'POST', body: new URLSearchParams({ state: 'sideways' }) });
     expect(bad.status).toBe(400);
   });

@@ -241,6 +241,8 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     SECRET,
     ...EMAIL,
     ...SLACK,
+    // Status change events (docs/events.md), on the default bus only.
+    'events:PutEvents events:event-bus/default',
   ],
 };
 
@@ -513,11 +515,12 @@ describe('serverless.yml', () => {
     expect(Object.keys(lock.packages).filter((path) => /(^|\/)node_modules\/serverless$/.test(path))).toEqual([]);
   });
 
-  it('writes no alarm or metric filter itself: config/alarms.cjs generates the alarms from its lists', () => {
+  it('writes no alarm, dashboard or metric filter itself: config/alarms.cjs and config/dashboard.cjs generate them', () => {
     expect(config.resources).toContain('${file(./config/alarms.cjs)}');
+    expect(config.resources).toContain('${file(./config/dashboard.cjs)}');
     const types = Object.values(written()).map((resource) => resource.Type);
     expect(types).toContain('AWS::DynamoDB::Table');
-    expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm' || type === 'AWS::Logs::MetricFilter')).toEqual([]);
+    expect(types.filter((type) => ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::Logs::MetricFilter'].includes(type))).toEqual([]);
   });
 
   it('takes the table keys and indexes from functions/adapters/table-schema.ts instead of repeating them', () => {
@@ -575,7 +578,7 @@ describe('alarms', () => {
 
   it('count notifications given up in the product metric, per channel, and the dead-letter queue; never from log text', () => {
     const givenUp = alarms().flatMap(metricsOf).filter((m) => m.name === 'NotificationsGivenUp');
-    expect(givenUp.map((m) => m.dimensions)).toEqual(['email', 'slack', 'unknown'].map((channel) => ['cachegate', channel]));
+    expect(givenUp.map((m) => m.dimensions)).toEqual(['email', 'slack', 'events', 'unknown'].map((channel) => ['cachegate', channel]));
     for (const metric of givenUp) expect(metric.namespace).toBe('cachegate/dev');
     expect(ofType('AWS::Logs::MetricFilter')).toEqual([]);
     const deadLetters = alarms().flatMap(metricsOf).filter((m) => m.namespace === 'AWS/SQS');
@@ -610,6 +613,80 @@ describe('alarms', () => {
       expect(queries.filter((query) => query.MetricStat !== undefined).length).toBeLessThanOrEqual(10);
       expect(queries.filter((query) => query.ReturnData === true)).toEqual([expect.objectContaining({ Expression: 'SUM(METRICS())' })]);
     }
+  });
+});
+
+describe('product metrics: the alarms and the dashboard', () => {
+  type MetricRef = { namespace: string; name: string; dimensions: Json[] };
+  /** Every metric the dashboard draws: [namespace, name, dimension name, value, …, options?]. */
+  const dashboardMetrics = (): MetricRef[] => {
+    const body = resource('Dashboard', 'AWS::CloudWatch::Dashboard').Properties.DashboardBody as { 'Fn::Sub': string };
+    const { widgets } = JSON.parse(body['Fn::Sub']) as { widgets: { properties: { metrics: Json[][] } }[] };
+    return widgets.flatMap((widget) =>
+      widget.properties.metrics.map((line) => {
+        const parts = line.filter((part) => typeof part === 'string') as string[];
+        return { namespace: parts[0] ?? '', name: parts[1] ?? '', dimensions: parts.slice(2) };
+      }),
+    );
+  };
+  /** Alarm metrics as the dashboard writes them: dimension names and values, in order. */
+  const alarmMetrics = (): MetricRef[] =>
+    ofType('AWS::CloudWatch::Alarm').flatMap(([, { Properties: alarm }]) => {
+      const metrics = alarm.MetricName !== undefined ? [alarm] : ((alarm.Metrics ?? []) as JsonObject[]).filter((q) => q.MetricStat).map((q) => (q.MetricStat as JsonObject).Metric as JsonObject);
+      return metrics.map((m) => ({ namespace: m.Namespace as string, name: m.MetricName as string, dimensions: ((m.Dimensions ?? []) as JsonObject[]).flatMap((d) => [d.Name ?? null, d.Value ?? null]) }));
+    });
+  const productNamespace = 'cachegate/dev';
+  /** The metric names the functions emit (functions/adapters/metrics.ts callers and domain/status-events.ts). */
+  const emitted = (): Set<string> => {
+    const names = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else for (const match of readFileSync(path, 'utf8').matchAll(/(?:countMetric|secondsMetric)\('([A-Za-z]+)'|name: '([A-Za-z]+)', unit:/g)) names.add(match[1] ?? match[2] ?? '');
+      }
+    };
+    walk(join(ROOT, 'functions'));
+    return names;
+  };
+
+  it('derive no metric from log text: no metric filter; every metric is AWS\'s own or one the functions emit (EMF)', () => {
+    expect(ofType('AWS::Logs::MetricFilter')).toEqual([]);
+    const names = emitted();
+    for (const metric of [...alarmMetrics(), ...dashboardMetrics()]) {
+      if (metric.namespace === productNamespace) expect({ metric: metric.name, emitted: names.has(metric.name) }).toEqual({ metric: metric.name, emitted: true });
+      else expect(metric.namespace).toMatch(/^AWS\/(Lambda|States|SQS)$/);
+    }
+  });
+
+  it('alarm on requests that failed and grants that needed clean-up, per mode, with the dimension set they are emitted with', () => {
+    const product = alarmMetrics().filter((m) => m.namespace === productNamespace);
+    expect(product.filter((m) => m.name === 'RequestsByOutcome').map((m) => m.dimensions)).toEqual(['classic', 'vpc'].map((mode) => ['service', 'cachegate', 'outcome', 'FAILED', 'mode', mode]));
+    expect(product.filter((m) => m.name === 'GrantsCleanedUp').map((m) => m.dimensions)).toEqual(['classic', 'vpc'].map((mode) => ['service', 'cachegate', 'mode', mode]));
+    for (const metric of product) expect(metric.dimensions.slice(0, 2)).toEqual(['service', 'cachegate']);
+  });
+
+  it('has a dashboard with every product metric an alarm watches, the named metrics, executions by status, and every function\'s errors, throttles and duration', () => {
+    const drawn = dashboardMetrics();
+    const key = (m: MetricRef): string => {
+      const pairs: string[] = [];
+      for (let i = 0; i < m.dimensions.length; i += 2) pairs.push(`${String(m.dimensions[i])}=${JSON.stringify(m.dimensions[i + 1])}`);
+      return `${m.namespace} ${m.name} ${pairs.sort().join(',')}`;
+    };
+    const drawnKeys = new Set(drawn.map(key));
+    for (const metric of alarmMetrics().filter((m) => m.namespace === productNamespace)) expect(drawnKeys).toContain(key(metric));
+    const names = new Set(drawn.filter((m) => m.namespace === productNamespace).map((m) => m.name));
+    for (const name of ['RequestsSubmitted', 'RequestsByOutcome', 'TimeToDecision', 'TimeFromApprovalToActive', 'GrantsCleanedUp', 'NotificationsGivenUp', 'OldestPendingApprovalAgeSeconds', 'AccessRemovedOutside', 'OrphanGrantsRevoked']) {
+      expect(names).toContain(name);
+    }
+    for (const status of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      expect(drawnKeys).toContain(`AWS/States ${status} StateMachineArn="\${AccessRequestStateMachine}"`);
+    }
+    for (const metric of ['Errors', 'Throttles', 'Duration']) {
+      const watched = drawn.filter((m) => m.namespace === 'AWS/Lambda' && m.name === metric).map((m) => String(m.dimensions[1]).replace(/^\$\{|\}$/g, ''));
+      expect(new Set(watched)).toEqual(new Set(Object.values(functions)));
+    }
+    expect(resource('Dashboard', 'AWS::CloudWatch::Dashboard').Properties.DashboardName).toBe('cachegate-dev');
   });
 });
 

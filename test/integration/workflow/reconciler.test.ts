@@ -17,6 +17,7 @@ import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import type { requestStore as RequestStore } from '../../../functions/adapters/request-store.js';
 import type { GrantRecord } from '../../../functions/domain/grant-record.js';
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
+import { alarmMetrics, captureEmf, unmatched, type EmfCapture } from '../../support/emf-lines.js';
 
 const OWNER = '987654321021';
 const SESSIONS = 'sg-0cac4e9a7e0000002';
@@ -41,7 +42,10 @@ interface Summary {
 
 const POLICY = { approvers: ['bob@example.com', 'carol@example.com'], defaultDurationMinutes: 60, maxDurationMinutes: 480 };
 
+let emf: EmfCapture;
+
 beforeAll(async () => {
+  emf = captureEmf();
   stack = await startLocalStack({
     emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
     waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
@@ -64,6 +68,7 @@ afterAll(async () => {
   ec2?.destroy();
   elasticache?.destroy();
   await stack?.stop();
+  emf?.stop();
 });
 
 beforeEach(() => stack.emulator.faults.reset());
@@ -399,4 +404,24 @@ describe('submission checks', () => {
     for (const id of [held[0], held[2], held[3]]) await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
     for (const id of [held[0], held[2], held[3]]) await waitForStatus(stack, id as string, ['ENDED'], 'alice@example.com', 15_000);
   }, 60_000);
+});
+
+describe('overdue access', () => {
+  it('ACTIVE past its end with its workflow over (its hold failed): ended by the reconciler, counted', async () => {
+    const { id } = await finishedVpc();
+    // The state a failed hold leaves: ACTIVE, its end long past, no execution running.
+    await store.update(id, { set: { status: 'ACTIVE', expiresAt: new Date(Date.now() - 3_600_000).toISOString() }, remove: ['endReason', 'endedBy', 'endedAt'], now: new Date() });
+    const before = emf.of('OverdueAccessEnded').length;
+    expect(await reconcile()).toMatchObject({ ended: 1, errors: 0 });
+    expect(await get(id)).toMatchObject({ status: 'ENDED', endReason: 'expired', endedBy: 'reconciler' });
+    expect(emf.of('OverdueAccessEnded').length).toBe(before + 1);
+  }, 40_000);
+});
+
+describe('metrics', () => {
+  it("every alarm on the reconciler's findings watches the namespace, name and dimension set of a line emitted by the runs above", async () => {
+    const findings = (await alarmMetrics()).filter((a) => ['AccessRemovedOutside', 'OrphanGrantsRevoked', 'StuckRevokesRetried', 'OverdueAccessEnded', 'ReconcileErrors', 'OldestPendingApprovalAgeSeconds'].includes(a.metricName));
+    expect(findings.length).toBeGreaterThanOrEqual(5);
+    expect(unmatched(findings, emf.lines)).toEqual([]);
+  });
 });

@@ -1,0 +1,107 @@
+/**
+ * One AWS JSON 1.1 operation as a signed HTTPS call: SigV4 from @smithy/signature-v4, the SDK's Node HTTP
+ * handler, credentials from the environment. For the few calls where a whole SDK client would cost more
+ * bundle than it gives (parameter-store.ts: SSM's client registers ~200 errors, 67 KB; event-bus.ts:
+ * EventBridge's client, measured in docs/events.md). What we own per operation is its JSON request and
+ * reply; the endpoint is `<service>.<region>.amazonaws.com` (`.com.cn` in China), or the local one.
+ */
+import { fromEnv } from '@aws-sdk/credential-provider-env';
+import { Sha256 } from '@smithy/core/checksum';
+import { HttpRequest } from '@smithy/core/protocols';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { awsConfig, type AwsConfig } from '../config.js';
+import { CachegateError } from '../errors.js';
+
+/** Retried like the SDK's standard mode: throttling, and the server's own failures. */
+const RETRYABLE = /Throttl|TooManyUpdates|InternalServerError|InternalException|ServiceUnavailable/;
+
+/** The service answered with an error: its name is the AWS error code (e.g. AccessDeniedException). */
+export class AwsJsonError extends CachegateError {
+  constructor(operation: string, code: string, message: string, readonly httpStatus: number) {
+    super(`${operation}: ${code}: ${message}`);
+    this.name = code;
+  }
+
+  /** Throttling or the service's own failure: worth another attempt. */
+  get retryable(): boolean {
+    return RETRYABLE.test(this.name) || this.httpStatus >= 500;
+  }
+}
+
+async function readBody(body: AsyncIterable<Uint8Array> | undefined): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body ?? []) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface AwsJsonService {
+  /** One call of `operation` (e.g. GetParameters), signed; an error reply becomes an AwsJsonError named by its code. */
+  call<Reply>(operation: string, body: unknown): Promise<Reply>;
+}
+
+/**
+ * A service spoken to in AWS JSON 1.1: `service` is its signing name and endpoint prefix (ssm, events),
+ * `targetPrefix` its X-Amz-Target prefix (AmazonSSM, AWSEvents), `label` its name in error messages (SSM,
+ * EventBridge), `endpoint` the local endpoint's key.
+ */
+export function awsJsonService(
+  service: string,
+  targetPrefix: string,
+  label: string,
+  endpoint: keyof AwsConfig['endpoints'],
+  timeouts = { connectionMs: 3000, requestMs: 5000 },
+): AwsJsonService {
+  let shared: { signer: SignatureV4; http: NodeHttpHandler; url: URL } | undefined;
+  const transport = (): NonNullable<typeof shared> => {
+    if (!shared) {
+      const { region, endpoints } = awsConfig();
+      shared = {
+        signer: new SignatureV4({ service, region, credentials: fromEnv(), sha256: Sha256 }),
+        http: new NodeHttpHandler({ connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs }),
+        url: new URL(endpoints[endpoint] ?? `https://${service}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`),
+      };
+    }
+    return shared;
+  };
+  return {
+    async call<Reply>(operation: string, body: unknown): Promise<Reply> {
+      const { signer, http, url } = transport();
+      const request = new HttpRequest({
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: '/',
+        headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${targetPrefix}.${operation}` },
+        body: JSON.stringify(body),
+      });
+      const { response } = await http.handle((await signer.sign(request)) as HttpRequest);
+      const text = await readBody(response.body as AsyncIterable<Uint8Array> | undefined);
+      if (response.statusCode === 200) return JSON.parse(text) as Reply;
+      let reply: { __type?: string; message?: string; Message?: string } = {};
+      try {
+        reply = JSON.parse(text) as typeof reply;
+      } catch {
+        // Not JSON (a proxy, a load balancer): the status says enough.
+      }
+      // `__type` may carry a namespace (com.amazonaws.ssm#ParameterNotFound) or a suffix after a colon.
+      const code = (reply.__type ?? response.headers['x-amzn-errortype'] ?? `HTTP${response.statusCode}`).split('#').pop()?.split(':')[0] ?? 'Unknown';
+      throw new AwsJsonError(`${label} ${operation}`, code, reply.message ?? reply.Message ?? `HTTP ${response.statusCode}`, response.statusCode);
+    },
+  };
+}
+
+/** `call` with up to `attempts` tries: an AwsJsonError only when retryable, anything else (the network) always; full jitter on 100 ms, 200 ms… */
+export async function withRetries<T>(call: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retryable = error instanceof AwsJsonError ? error.retryable : true;
+      if (!retryable || attempt >= attempts) throw error;
+      await sleep(Math.random() * 100 * 2 ** (attempt - 1));
+    }
+  }
+}
