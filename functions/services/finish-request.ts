@@ -1,6 +1,6 @@
 /**
  * Where the workflow announces an outcome: store it (with the reason, for failures), release the
- * requester's open slot once the request is final, and tell the people concerned.
+ * requester's open slot and the request's rule slot once the request is final, and tell the people concerned.
  */
 import { targetKey, type RequestStatus } from '../domain/access-request.js';
 import type { NotificationEvent } from '../domain/notification-messages.js';
@@ -12,6 +12,7 @@ import { logger } from '../logger.js';
 import { describeGrantEnd } from './grant.js';
 import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
+import { releaseRuleSlot } from './rule-slots.js';
 
 export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'ENDED' | 'DENIED' | 'EXPIRED' | 'FAILED' | 'CANCELLED'>;
 
@@ -66,6 +67,15 @@ async function describeEnd(request: AccessRequestRecord, now: Date): Promise<voi
   }
 }
 
+/** The request's rule slot (VPC) is free for others; a failure here is the reconciler's to repair, not the outcome's. */
+async function releaseSlot(request: AccessRequestRecord, now: Date): Promise<void> {
+  try {
+    await releaseRuleSlot(request, now);
+  } catch (error) {
+    logger.warn('the rule slot was not released; the reconciler releases it', { requestId: request.id, error });
+  }
+}
+
 const ANNOUNCED_AS: Partial<Record<RequestStatus, NotificationEvent>> = EVENTS;
 
 /**
@@ -91,7 +101,10 @@ export async function finishRequest(input: { requestId: string; outcome: Outcome
   if (!request) throw new Error(`The status of request ${requestId} kept changing; its outcome ${outcome} was not stored`);
   const event = ANNOUNCED_AS[request.status];
   if (!event) throw new Error(`Request ${requestId} is ${request.status}, not an outcome the workflow can announce (expected ${outcome})`);
-  if (isFinal(request.status)) await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
+  if (isFinal(request.status)) {
+    await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
+    await releaseSlot(request, now);
+  }
   logger.info(`request ${event}`, { requestId, status: request.status, ...(request.failureReason ? { reason: request.failureReason } : {}) });
   await notifyPeople(event, request);
   // Every status change so far, again: a change whose own announcement was lost is published now.
