@@ -10,7 +10,7 @@ import type { AccessRequestRecord, Decision } from '../domain/request-lifecycle.
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
-import { wakeHold } from './access-hold.js';
+import { wakeHold } from './wake-hold.js';
 import { approvalPolicy } from './approval-policy.js';
 import { notifyPeople } from './notify.js';
 import { viewRequest } from './view-request.js';

@@ -9,7 +9,7 @@ import { isFinal } from '../domain/request-transitions.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
-import { describeGrantEnd } from './grant.js';
+import { describeGrantEndIfPossible } from './grant-description.js';
 import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
 import { releaseRuleSlot } from './rule-slots.js';
@@ -58,15 +58,6 @@ export function failureReason(state: unknown): string {
   return 'The workflow failed';
 }
 
-/** The rule's description names the end now that it is known; a failure leaves "until revoked" (the reconciler retries). */
-async function describeEnd(request: AccessRequestRecord, now: Date): Promise<void> {
-  try {
-    await describeGrantEnd(request, now);
-  } catch (error) {
-    logger.warn('the grant description was not updated', { requestId: request.id, error });
-  }
-}
-
 /** The request's rule slot (VPC) is free for others; a failure here is the reconciler's to repair, not the outcome's. */
 async function releaseSlot(request: AccessRequestRecord, now: Date): Promise<void> {
   try {
@@ -110,6 +101,6 @@ export async function finishRequest(input: { requestId: string; outcome: Outcome
   // Every status change so far, again: a change whose own announcement was lost is published now.
   await announceStatusChanges(request);
   // People first; then the rule's description names the end.
-  if (request.status === 'ACTIVE') await describeEnd(request, now);
+  if (request.status === 'ACTIVE') await describeGrantEndIfPossible(request, now);
   return { status: request.status };
 }

@@ -23,6 +23,7 @@ interface Rule {
   ruleId: string;
   groupId: string;
   referencedGroupId?: string;
+  description?: string;
 }
 
 /** The managed groups of the demo clusters: orders-cache, sessions-mc. */
@@ -73,6 +74,15 @@ async function approved(id: string, approver = 'bob@example.com', requester = 'a
   expect((await call(stack, 'POST', link, { form: { decision: 'approve' } })).status).toBe(200);
   const active = await waitForStatus(stack, id, ['ACTIVE', 'FAILED', 'ENDED'], requester, 15_000);
   return active;
+}
+
+/** Waits on a condition of the local stack (polling, never a fixed sleep). */
+async function until(condition: () => boolean, failure: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 const emailsTo = (who: string, id: string, subject: RegExp) =>
@@ -265,7 +275,11 @@ describe('extensions', () => {
     const decided = await call<{ outcome: string; request: RequestBody }>(stack, 'POST', link, { form: { decision: 'approve' }, headers: { accept: 'application/json' } });
     expect(decided.status).toBe(200);
     expect(decided.body.outcome).toBe('approved');
-    expect(Date.parse(decided.body.request.expiresAt as string) - Date.parse(expiresAt)).toBe(30 * 60_000);
+    const extendedTo = decided.body.request.expiresAt as string;
+    expect(Date.parse(extendedTo) - Date.parse(expiresAt)).toBe(30 * 60_000);
+    // The rule's description follows the new end at once (the woken hold), not at the reconciler's next run.
+    const source = (decided.body.request.target as { sourceSecurityGroupId: string }).sourceSecurityGroupId;
+    await until(() => rulesOn(SESSIONS, source)[0]?.description === `cachegate ${id} alice@example.com until ${extendedTo}`, 'the rule description never showed the extended end');
     await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && /^Extended/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
 
     // A new round: the first round's links no longer decide anything.
