@@ -4,7 +4,7 @@
  */
 import { targetKey, type RequestStatus } from '../domain/access-request.js';
 import type { NotificationEvent } from '../domain/notification-messages.js';
-import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
+import { minuteOf, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { isFinal } from '../domain/request-transitions.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
@@ -29,7 +29,7 @@ function outcomeFields(outcome: Outcome, state: unknown, now: Date, request: Acc
   }
   if (outcome === 'ACTIVE') {
     // The whole duration counts from here, when access is in effect, not from the approval.
-    const expiresAt = new Date(now.getTime() + request.durationMinutes * 60_000).toISOString();
+    const expiresAt = new Date(now.getTime() + request.durationMinutes * minuteOf(request)).toISOString();
     return { set: { activeSince: now.toISOString(), expiresAt }, detail: `until ${expiresAt}` };
   }
   return { set: { endedAt: now.toISOString() }, ...(request.endReason ? { detail: request.endReason } : {}) };

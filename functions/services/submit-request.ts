@@ -5,6 +5,7 @@
  * known good, and every write is keyed so that a retry (same Idempotency-Key) finishes the same request.
  */
 import { randomUUID } from 'node:crypto';
+import { policyClockConfig } from '../config.js';
 import { policyKeyOf, targetKey } from '../domain/access-request.js';
 import { bodyFingerprint } from '../domain/body-fingerprint.js';
 import { approversForRequest, describeRequesters, mayRequest, policyFor } from '../domain/approval-policy.js';
@@ -126,6 +127,7 @@ export async function submitRequest(input: {
     resolved,
     reason: parsed.reason,
     durationMinutes,
+    minuteMs: policyClockConfig().minuteMs,
     policy,
     approvers: approvers.map((a) => a.email),
     now,
