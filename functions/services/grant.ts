@@ -264,6 +264,16 @@ export interface RevokeCheck {
   nextCheckSeconds: number;
 }
 
+/** The grant's status once revoked: a group that is itself gone (deleted) holds no grant any more. */
+async function statusAfterRevoke(request: AccessRequestRecord, record: GrantRecord | undefined): Promise<GrantState> {
+  try {
+    return await grantDriverFor(request.target).status(grantRequest(request, record));
+  } catch (error) {
+    if (error instanceof GroupNotFound) return 'absent';
+    throw error;
+  }
+}
+
 /**
  * "Check revoke": is the grant gone from AWS? Then the grant record goes too. Looks follow the driver's
  * schedule counted from the revoke call, as the grant's do; only a look at the time-out gives up.
@@ -273,7 +283,7 @@ export async function checkRevoked(requestId: string, now: Date): Promise<Revoke
   const config = grantConfig();
   const key = targetKey(request.target);
   const record = await requestStore.grantRecord(key);
-  const state = await grantDriverFor(request.target).status(grantRequest(request, record));
+  const state = await statusAfterRevoke(request, record);
   const gone = state === 'absent';
   const elapsed = (now.getTime() - Date.parse(request.revokeStartedAt ?? record?.updatedAt ?? request.updatedAt)) / 1000;
   const gaveUp = !gone && elapsed >= config.verifyTimeoutSeconds;
