@@ -5,7 +5,7 @@
  * Durations come from the policy in fractions of a minute, so nothing sleeps for long.
  */
 import { readFileSync } from 'node:fs';
-import { CreateCacheSecurityGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { CreateCacheSecurityGroupCommand, ElastiCacheClient, RevokeCacheSecurityGroupIngressCommand } from '@aws-sdk/client-elasticache';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
 
@@ -219,6 +219,35 @@ describe.each(['vpc', 'classic'] as const)('two requests, one grant (%s)', (mode
 });
 
 describe('revoke faults', () => {
+  /** A classic request ACTIVE on a cache security group of its own (the long default policy). */
+  async function activeClassic(): Promise<{ id: string; group: string }> {
+    const group = `fault-${++groups}`;
+    await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: group, Description: 'tb' }));
+    const reply = await call<RequestBody>(stack, 'POST', '/requests', {
+      as: 'alice@example.com',
+      json: { cacheSecurityGroupName: group, ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: OWNER, reason: 'classic revoke fault' },
+    });
+    expect((await approved(reply.body.id)).status).toBe('ACTIVE');
+    return { id: reply.body.id, group };
+  }
+
+  it('classic, throttled (Throttling): retried, then ENDED, the authorization gone', async () => {
+    const { id, group } = await activeClassic();
+    stack.emulator.faults.set({ failOperation: { RevokeCacheSecurityGroupIngress: { code: 'Throttling', status: 400, message: 'Rate exceeded', times: 2 } } });
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    const ended = await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 20_000);
+    expect(ended.status).toBe('ENDED');
+    expect(authorizationStatus(group)).toBeUndefined();
+  }, 45_000);
+
+  it('classic, already gone (AuthorizationNotFound: revoked by hand): counts as revoked, ENDED', async () => {
+    const { id, group } = await activeClassic();
+    await elasticache.send(new RevokeCacheSecurityGroupIngressCommand({ CacheSecurityGroupName: group, EC2SecurityGroupName: 'myec2group', EC2SecurityGroupOwnerId: OWNER }));
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    const ended = await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 15_000);
+    expect(ended.history.map((e) => e.event)).toContain('grant already gone');
+  }, 30_000);
+
   it('throttled: retried, then ENDED', async () => {
     const source = sources[nextSource++] as string;
     const id = await vpcRequest('sessions-mc', source);
