@@ -88,9 +88,19 @@ it.each(MODES)('$mode: a 1-minute grant ends by itself (expired), its grant gone
   expect(ended).toMatchObject({ status: 'ENDED', endReason: 'expired' });
   expect(granted()).toBe(0);
   await stack.outbox.waitFor((m) => m.channel === 'email' && m.to.includes('alice@example.com') && /^Access ended/.test(m.subject ?? '') && (m.text.includes(id) || m.links.some((l) => l.endsWith(id))), 10_000);
+  // Access shorter than the warning period (the demo's 10 minutes) gets no expiry warning.
+  await stack.notifications.settled();
+  expect(stack.outbox.messages().filter((m) => m.to.includes('alice@example.com') && /^Ending soon/.test(m.subject ?? '') && (m.text.includes(id) || m.links.some((l) => l.endsWith(id))))).toEqual([]);
 
   const again = await ask({ ...body, durationMinutes: 1, reason: 'once more' });
   expect(again.status).toBe(202);
   const { id: next } = (await again.json()) as { id: string };
   await fetch(`${stack.url}/requests/${next}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${alice}` } });
 }, 60_000);
+
+it("the demo policy: 60 minutes unless asked otherwise, at most 480", async () => {
+  const reply = await fetch(`${stack.url}/targets`, { headers: { authorization: `Bearer ${alice}` } });
+  const { items } = (await reply.json()) as { items: { defaultDurationMinutes: number; maxDurationMinutes: number }[] };
+  expect(items.length).toBeGreaterThan(0);
+  for (const item of items) expect(item).toMatchObject({ defaultDurationMinutes: 60, maxDurationMinutes: 480 });
+});
