@@ -1,8 +1,8 @@
 /**
  * Submitting an access request: validate, check the target exists, reserve a rule slot (VPC: a new rule
  * on the managed group), claim the one open slot for this requester and target, store the request, start
- * its workflow. Nothing is written until the input is
- * known good, and every write is keyed so that a retry (same Idempotency-Key) finishes the same request.
+ * its workflow. Nothing is written until the input is known good, and every write is keyed so that a retry
+ * (same Idempotency-Key) finishes the same request.
  */
 import { randomUUID } from 'node:crypto';
 import { policyClockConfig } from '../config.js';
