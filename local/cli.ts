@@ -1,7 +1,8 @@
 /**
  * What `npm start` does, as a function the e2e test can call in-process: parse the options, start the
  * local stack with the demo data, print the banner and one line per state change.
- *   --fast         AWS's timing (the classic minute, EC2's visibility delay) and the check schedule 20× faster, for demos
+ *   --fast         20× faster, for demos: AWS's timing (the classic minute, EC2's visibility delay), the check
+ *                  schedule, and the policy's minutes (a 1-minute grant lasts 3 s and then ends by itself)
  *   --port N       the API's port (default 3000, or PORT); 0 picks a free one
  */
 import { ScaledClock } from './aws-emulator/clock.js';
@@ -59,6 +60,8 @@ export function stackOptions(cli: CliOptions, write: (text: string) => void): Lo
           emulator: { clock: new ScaledClock(scale) },
           // The deployed schedule (40 s, every 2 s, 20 s at most, 45 s per invocation, 300 s in all), scaled.
           grant: { firstCheckSeconds: 40 / scale, pollIntervalMs: 2000 / scale, pollWindowMs: 45000 / scale, recheckSeconds: 20 / scale, verifyTimeoutSeconds: 300 / scale },
+          // The policy's minutes (approval window, reminders, durations, warnings, extensions), scaled too.
+          policyMinuteMs: 60_000 / scale,
         }
       : {}),
   };
@@ -67,7 +70,7 @@ export function stackOptions(cli: CliOptions, write: (text: string) => void): Lo
 export function banner(stack: LocalStack, fast: boolean): string {
   const token = `$(curl -s ${stack.url}/dev/tokens | node -pe 'JSON.parse(require("fs").readFileSync(0)).users[0].token')`;
   return `
-cachegate local stack is up${fast ? ` (--fast: AWS propagation and waits ${FAST_SCALE}× faster)` : ''}
+cachegate local stack is up${fast ? ` (--fast: AWS's timing, the checks and the policy's minutes ${FAST_SCALE}× faster: a minute of access lasts ${60 / FAST_SCALE} s)` : ''}
   web app        ${stack.url}/   (sign in as alice, bob or carol at the local issuer ${stack.issuer})
   API            ${stack.url}
   outbox         ${stack.url}/dev/outbox   (emails, Slack messages and EventBridge events; open it in a browser)

@@ -84,6 +84,8 @@ export interface LocalStackOptions {
   reconcile?: { quietSeconds?: number };
   /** VPC: inbound rules per managed group (default 60). */
   rulesPerSecurityGroup?: number;
+  /** How long one of the policy's minutes lasts (POLICY_MINUTE_MS; default 60,000): `--fast` shortens it. */
+  policyMinuteMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** IDENTITY_CLAIM and REQUIRE_VERIFIED_EMAIL (functions/config.ts); the deployed defaults otherwise. */
   identity?: { claim?: string; requireVerifiedEmail?: boolean };
@@ -278,6 +280,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     GRANT_RECHECK_SECONDS: options.grant?.recheckSeconds?.toString(),
     GRANT_VERIFY_TIMEOUT_SECONDS: options.grant?.verifyTimeoutSeconds?.toString(),
     RULES_PER_SECURITY_GROUP: options.rulesPerSecurityGroup?.toString(),
+    POLICY_MINUTE_MS: options.policyMinuteMs?.toString(),
     RECONCILE_QUIET_SECONDS: options.reconcile?.quietSeconds?.toString(),
     // Quiet unless asked: tests provoke failures on purpose; npm start asks for warnings. The test suite's
     // token-leak check (test/support/no-token-leaks.ts) asks for every line and shows only the errors.

@@ -139,9 +139,5 @@ export function createClassicGrantDriver(client: ElastiCacheClient): GrantDriver
         return { id: source, source, state: grantStateOf(ec2.Status) };
       });
     },
-
-    async describeGrant(): Promise<void> {
-      // Classic authorizations carry no description: who and until when are in the request's history.
-    },
   };
 }

@@ -9,6 +9,8 @@
  *   GRANT#<target key> / GRANT   the grant record: which requests hold one grant in AWS (domain/grant-record.ts);
  *                            listed through byStatus under the pseudo-status GRANT, sorted by scope (the managed
  *                            group or cache security group), so the reconciler and quota checks query, never scan
+ *   SLOTS#<managed group> / SLOTS   the group's rule slot ledger: which grant keys hold a slot, reserved by which
+ *                            requests (domain/rule-slots.ts)
  * No transactions (the local store, dynalite, has none): writes are ordered and conditional so that a
  * crash between two of them leaves nothing a retry cannot finish.
  */
@@ -28,6 +30,7 @@ import { storeConfig } from '../config.js';
 import type { RequestStatus } from '../domain/access-request.js';
 import { grantScope } from '../domain/grant-driver.js';
 import type { GrantRecord } from '../domain/grant-record.js';
+import type { SlotLedger } from '../domain/rule-slots.js';
 import type { AccessRequestRecord, Decision, HistoryEvent } from '../domain/request-lifecycle.js';
 import { awsClient } from './aws-client.js';
 import { writeUntilProcessed } from './batch-retry.js';
@@ -43,6 +46,7 @@ const DELIVERY_MARK_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: 'REQUEST' });
 const grantKey = (key: string) => ({ pk: `GRANT#${key}`, sk: 'GRANT' });
+const slotsKey = (group: string) => ({ pk: `SLOTS#${group}`, sk: 'SLOTS' });
 /** Grant records in the byStatus index: one partition, sorted by scope then key (never a request status). */
 const GRANT_INDEX_KEY = 'GRANT';
 const grantListKey = (record: Pick<GrantRecord, 'target' | 'resolved' | 'key'>): string => `${grantScope(record.target, record.resolved) ?? ''}#${record.key}`;
@@ -506,6 +510,31 @@ export const requestStore = {
           ConditionExpression: '#version = :version',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':version': expectVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  },
+
+  /** A managed group's rule slot ledger; version 0 and no slots when none was written yet. */
+  async slotLedger(group: string): Promise<SlotLedger> {
+    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: slotsKey(group), ConsistentRead: true }));
+    if (!Item) return { group, slots: {}, version: 0 };
+    return { group, slots: (Item.slots ?? {}) as SlotLedger['slots'], version: Number(Item.version) };
+  },
+
+  /** Writes a slot ledger on the version read (0: none may exist); false when someone else wrote it first. */
+  async putSlotLedger(group: string, slots: SlotLedger['slots'], expectVersion: number, now: Date): Promise<boolean> {
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...slotsKey(group), slots, version: expectVersion + 1, updatedAt: now.toISOString() },
+          ConditionExpression: expectVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
+          ...(expectVersion === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': expectVersion } }),
         }),
       );
       return true;

@@ -9,7 +9,6 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   paginateDescribeSecurityGroupRules,
   RevokeSecurityGroupIngressCommand,
-  UpdateSecurityGroupRuleDescriptionsIngressCommand,
 } from '@aws-sdk/client-ec2';
 import type { CacheCluster, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
@@ -17,6 +16,7 @@ import type { GrantTarget, VpcTarget } from '../domain/access-request.js';
 import type { GrantDriver, GrantReceipt, GrantRequest, GrantState, ObservedGrant, ResolvedTarget } from '../domain/grant-driver.js';
 import { AlreadyAuthorized, GroupNotFound, InvalidTarget } from '../errors.js';
 import { awsErrorName, mapAwsErrors, toGrantError, VPC_ERRORS } from './grant-errors.js';
+import { ruleDescription } from './rule-description.js';
 
 export interface VpcGrantDriverOptions {
   elasticache: ElastiCacheClient;
@@ -33,10 +33,6 @@ const ACCOUNT_ID = /^\d{12}$/;
 // ElastiCache ids: a letter, then letters, digits and hyphens; AWS allows up to 40 characters for a replication
 // group id and 50 for a cluster id (docs/aws-facts.md, section 1). request-rules.ts holds each to its own limit.
 const CLUSTER_ID = /^[A-Za-z][A-Za-z0-9-]{0,49}$/;
-// What EC2 accepts in a rule's description (UserIdGroupPair: no `&`, unlike a group's own description;
-// docs/aws-facts.md, section 1); anything else is replaced, never sent.
-const DESCRIPTION_DISALLOWED = /[^a-zA-Z0-9. _\-:/()#,@[\]+=;{}!$*]/g;
-const DESCRIPTION_MAX = 255;
 
 /** A VPC target checked before any call is made. */
 export function validateVpcTarget(target: GrantTarget): VpcTarget & { clusterKey: string } {
@@ -55,12 +51,6 @@ export function validateVpcTarget(target: GrantTarget): VpcTarget & { clusterKey
   }
   if (problems.length > 0) throw new InvalidTarget(`Invalid VPC target: ${problems.join('; ')}`);
   return { ...target, clusterKey: ids[0] as string };
-}
-
-/** `cachegate <request id> <requester> until <time or "revoked">`, in EC2's description character set. */
-export function ruleDescription(request: Pick<GrantRequest, 'requestId' | 'requester' | 'until'>): string {
-  const text = `cachegate ${request.requestId} ${request.requester} until ${request.until ?? 'revoked'}`;
-  return text.replace(DESCRIPTION_DISALLOWED, '_').slice(0, DESCRIPTION_MAX);
 }
 
 function portOf(cluster: CacheCluster): number | undefined {
@@ -182,19 +172,6 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
     async inventory(scope): Promise<ObservedGrant[]> {
       if (!SECURITY_GROUP_ID.test(scope)) throw new InvalidTarget(`Managed security group "${scope}" is not a security group id`);
       return (await ingressRules(scope)).map(observed).filter((rule): rule is ObservedGrant => rule !== undefined);
-    },
-
-    async describeGrant(request, ruleId): Promise<void> {
-      validateVpcTarget(request.target);
-      const { managedGroupId } = await resolved(request);
-      await mapAwsErrors(`Describing rule ${ruleId} on ${managedGroupId}`, VPC_ERRORS, () =>
-        ec2.send(
-          new UpdateSecurityGroupRuleDescriptionsIngressCommand({
-            GroupId: managedGroupId,
-            SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: ruleDescription(request) }],
-          }),
-        ),
-      );
     },
 
     async authorize(request): Promise<GrantReceipt> {

@@ -3,7 +3,7 @@
  * time-out is the next thing due (the expiry warning, an extension round's deadline, or the end), and
  * people (revoke, extend, a round's decision) wake it early. No polling: each wake-up is one decision.
  */
-import type { AccessRequestRecord } from './request-lifecycle.js';
+import { minuteOf, type AccessRequestRecord } from './request-lifecycle.js';
 
 export type HoldStep =
   | { kind: 'end' }
@@ -12,9 +12,9 @@ export type HoldStep =
   | { kind: 'wait'; waitSeconds: number };
 
 /** When the expiry warning is due for the current end, or undefined when none will be sent. */
-export function warningAt(request: Pick<AccessRequestRecord, 'expiresAt' | 'activeSince' | 'warnedFor' | 'limits'>): number | undefined {
+export function warningAt(request: Pick<AccessRequestRecord, 'expiresAt' | 'activeSince' | 'warnedFor' | 'limits' | 'minuteMs'>): number | undefined {
   if (!request.expiresAt || !request.activeSince || request.warnedFor === request.expiresAt) return undefined;
-  const warnMs = request.limits.expiryWarningMinutes * 60_000;
+  const warnMs = request.limits.expiryWarningMinutes * minuteOf(request);
   const end = Date.parse(request.expiresAt);
   // Access shorter than the warning period gets none: it would arrive before (or as) access begins.
   if (warnMs <= 0 || end - Date.parse(request.activeSince) <= warnMs) return undefined;
@@ -48,8 +48,8 @@ export function nextHoldStep(request: AccessRequestRecord, now: Date): HoldStep 
 }
 
 /** An approved extension's new end: the current end plus the extension, never more than the maximum after approval. */
-export function extendedEnd(currentEnd: string, extensionMinutes: number, maxDurationMinutes: number, approvedAt: Date): string {
-  const extended = Date.parse(currentEnd) + extensionMinutes * 60_000;
-  const cap = approvedAt.getTime() + maxDurationMinutes * 60_000;
+export function extendedEnd(currentEnd: string, extensionMinutes: number, maxDurationMinutes: number, approvedAt: Date, minuteMs: number): string {
+  const extended = Date.parse(currentEnd) + extensionMinutes * minuteMs;
+  const cap = approvedAt.getTime() + maxDurationMinutes * minuteMs;
   return new Date(Math.min(extended, cap)).toISOString();
 }

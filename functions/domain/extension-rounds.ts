@@ -4,7 +4,7 @@
  * round open at a time, at most `maxExtensions` per request. An approved round moves the end of access.
  */
 import { extendedEnd, openRound } from './access-hold.js';
-import { statusAfterDecisions, type AccessRequestRecord, type Decision, type ExtensionRound } from './request-lifecycle.js';
+import { minuteOf, statusAfterDecisions, type AccessRequestRecord, type Decision, type ExtensionRound } from './request-lifecycle.js';
 
 export type ExtensionRefusal = 'not-active' | 'round-open' | 'limit-reached';
 
@@ -22,6 +22,8 @@ export function newRound(input: {
   approvers: string[];
   approvalsRequired: number;
   approvalWindowMinutes: number;
+  /** How long one of the policy's minutes lasts (minuteOf(request)). */
+  minuteMs: number;
   now: Date;
 }): ExtensionRound {
   return {
@@ -29,7 +31,7 @@ export function newRound(input: {
     durationMinutes: input.durationMinutes,
     reason: input.reason,
     requestedAt: input.now.toISOString(),
-    deadline: new Date(input.now.getTime() + input.approvalWindowMinutes * 60_000).toISOString(),
+    deadline: new Date(input.now.getTime() + input.approvalWindowMinutes * input.minuteMs).toISOString(),
     approvers: input.approvers,
     approvalsRequired: Math.min(input.approvalsRequired, input.approvers.length),
     approvals: {},
@@ -62,7 +64,7 @@ export function applyRoundDecision(request: AccessRequestRecord, roundId: string
     const status = statusAfterDecisions({ approvals, approvalsRequired: round.approvalsRequired });
     const next: ExtensionRound = { ...round, approvals };
     if (status === 'APPROVED' && request.expiresAt) {
-      expiresAt = extendedEnd(request.expiresAt, round.durationMinutes, request.limits.maxDurationMinutes, now);
+      expiresAt = extendedEnd(request.expiresAt, round.durationMinutes, request.limits.maxDurationMinutes, now, minuteOf(request));
       Object.assign(next, { status: 'APPROVED', newExpiresAt: expiresAt, decidedBy: Object.entries(approvals).filter(([, d]) => d.decision === 'approve').map(([email]) => email) });
     } else if (status === 'DENIED') {
       Object.assign(next, { status: 'DENIED', decidedBy: Object.entries(approvals).filter(([, d]) => d.decision === 'deny').map(([email]) => email) });

@@ -76,6 +76,4 @@ export interface GrantDriver {
   revoke(request: GrantRequest, receipt: GrantReceipt): Promise<void>;
   /** Every ingress grant in one scope (grantScope), all pages: one describe per scope, not per request. */
   inventory(scope: string): Promise<ObservedGrant[]>;
-  /** VPC: rewrites the rule's description (who, until when); classic authorizations have none. */
-  describeGrant(request: GrantRequest, ruleId: string): Promise<void>;
 }

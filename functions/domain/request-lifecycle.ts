@@ -77,6 +77,11 @@ export interface AccessRequestRecord {
   grant?: GrantReceipt & { startedAt: string };
   /** How long access lasts once in effect (minutes). */
   durationMinutes: number;
+  /**
+   * How long one of the policy's minutes lasts for this request (ms; config POLICY_MINUTE_MS): 60,000, or
+   * shorter on a local demo stack (`npm start -- --fast`). Absent on requests stored before it was recorded.
+   */
+  minuteMs?: number;
   limits: AccessLimits;
   /** Access in effect since (set with ACTIVE). */
   activeSince?: string;
@@ -102,14 +107,19 @@ export interface AccessRequestRecord {
   history: HistoryEvent[];
 }
 
+/** How long one of the policy's minutes lasts for this request, in ms. */
+export function minuteOf(request: Pick<AccessRequestRecord, 'minuteMs'>): number {
+  return request.minuteMs ?? 60_000;
+}
+
 export function newRequestRecord(
-  input: Pick<AccessRequestRecord, 'id' | 'requester' | 'target' | 'policyKey' | 'resolved' | 'reason' | 'approvers' | 'idempotencyKey' | 'durationMinutes'> & {
+  input: Pick<AccessRequestRecord, 'id' | 'requester' | 'target' | 'policyKey' | 'resolved' | 'reason' | 'approvers' | 'idempotencyKey' | 'durationMinutes' | 'minuteMs'> & {
     policy: TargetPolicy;
     now: Date;
   },
 ): AccessRequestRecord {
   const at = input.now.toISOString();
-  const after = (minutes: number): string => new Date(input.now.getTime() + minutes * 60_000).toISOString();
+  const after = (minutes: number): string => new Date(input.now.getTime() + minutes * minuteOf(input)).toISOString();
   return {
     id: input.id,
     requester: input.requester,
@@ -132,6 +142,7 @@ export function newRequestRecord(
     approvals: {},
     decidedBy: [],
     durationMinutes: input.durationMinutes,
+    ...(input.minuteMs === undefined ? {} : { minuteMs: input.minuteMs }),
     limits: {
       maxDurationMinutes: input.policy.maxDurationMinutes,
       expiryWarningMinutes: input.policy.expiryWarningMinutes,

@@ -8,7 +8,7 @@ import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
-import { logger } from '../logger.js';
+import { describeGrantEndIfPossible } from './grant-description.js';
 import { notifyPeople } from './notify.js';
 
 export interface HoldTiming {
@@ -42,9 +42,18 @@ async function closeRound(request: AccessRequestRecord, status: 'EXPIRED' | 'CLO
   return closed;
 }
 
+/**
+ * An approved extension moved the end, and woke the hold: the rule's description (the latest end of its
+ * holders) follows now, not at the reconciler's next run. A no-op when the grant record knows the end.
+ */
+async function describeEnd(request: AccessRequestRecord, now: Date): Promise<void> {
+  if (request.status === 'ACTIVE') await describeGrantEndIfPossible(request, now);
+}
+
 /** "Check access": does what is due now, and says how long to hold before the next thing. */
 export async function checkAccess(requestId: string, now: Date): Promise<HoldTiming> {
   let request = await load(requestId);
+  await describeEnd(request, now);
   for (let step = 0; step < 5; step++) {
     const next = nextHoldStep(request, now);
     if (next.kind === 'wait') return { end: false, waitSeconds: next.waitSeconds, version: request.version };
@@ -74,13 +83,4 @@ export async function beginHold(input: { requestId: string; taskToken: string; v
   await requestStore.saveTaskToken(input.requestId, input.taskToken);
   const request = await load(input.requestId);
   if (request.status !== 'ACTIVE' || request.version !== input.version) await workflow.resume(input.taskToken, { woken: 'changed' });
-}
-
-/** Wakes "Hold access" so "Check access" looks again (a revoke, an extension, a round's decision). */
-export async function wakeHold(requestId: string): Promise<void> {
-  const taskToken = await requestStore.taskToken(requestId);
-  if (!taskToken) return;
-  const resumed = await workflow.resume(taskToken, { woken: 'changed' });
-  // Between "Check access" and "Hold access": the hold sees the new version when it begins.
-  if (resumed === 'already-closed') logger.info('no hold open; the next one sees the change', { requestId });
 }

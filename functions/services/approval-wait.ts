@@ -1,7 +1,7 @@
 /**
  * The approval wait, driven by the state machine: "Record request" computes the first deadline, "Wait
  * for approval" stores the task token and (once) asks the approvers, "Remind or expire" runs at each
- * deadline. Deadlines come from the request (set from the policy at submission), so the task's
+ * deadline, then the wait is entered again (when the window has closed, its re-entry resumes at once). Deadlines come from the request (set from the policy at submission), so the task's
  * TimeoutSecondsPath always ends the wait exactly at the next reminder, escalation or expiry.
  */
 import { currentApprovers, nextApprovalStep, type AccessRequestRecord } from '../domain/request-lifecycle.js';
@@ -14,8 +14,6 @@ import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
 
 export interface ApprovalTiming {
-  /** The approval window is over. */
-  expired: boolean;
   /** How long the next "Wait for approval" may wait (its TimeoutSecondsPath). */
   waitSeconds: number;
 }
@@ -28,10 +26,7 @@ async function load(requestId: string): Promise<AccessRequestRecord> {
 
 function timing(request: AccessRequestRecord, now: Date): ApprovalTiming {
   const step = nextApprovalStep(request, now);
-  return {
-    expired: step.kind === 'expire',
-    waitSeconds: step.kind === 'expire' ? 1 : step.waitSeconds,
-  };
+  return { waitSeconds: step.kind === 'expire' ? 1 : step.waitSeconds };
 }
 
 export async function recordRequest(requestId: string, now: Date): Promise<ApprovalTiming> {
@@ -54,6 +49,11 @@ export async function beginApprovalWait(input: { requestId: string; taskToken: s
     await workflow.resume(taskToken, { outcome: request.status === 'APPROVED' ? 'approve' : 'deny', decidedBy: request.decidedBy });
     return;
   }
+  // "Remind or expire" closed the window and came back here: "Approved?" routes this to "Notify expired".
+  if (request.status === 'EXPIRED') {
+    await workflow.resume(taskToken, { outcome: 'expire' });
+    return;
+  }
   if (request.status === 'CANCELLED') {
     await workflow.fail(taskToken, CANCELLED_ERROR, 'Cancelled while no approval wait was open');
     return;
@@ -72,8 +72,8 @@ export async function beginApprovalWait(input: { requestId: string; taskToken: s
   logger.info('approval requested', { requestId, approvers: request.approvers.length });
 }
 
-/** Decided (or cancelled) in the gap: back to the wait, whose re-entry resumes at once. */
-const backToWait = (): ApprovalTiming => ({ expired: false, waitSeconds: 60 });
+/** Decided, cancelled or expired: back to the wait, whose re-entry resumes at once (the time-out is a backstop). */
+const backToWait = (): ApprovalTiming => ({ waitSeconds: 60 });
 
 export async function remindOrExpire(input: { requestId: string; now: Date }): Promise<ApprovalTiming> {
   const { requestId, now } = input;
@@ -82,10 +82,11 @@ export async function remindOrExpire(input: { requestId: string; now: Date }): P
   const step = nextApprovalStep(request, now);
   if (step.kind === 'expire') {
     // The window closes with a conditional write: a decision landing at the same moment either came
-    // first (the request is decided, and the wait resumes with it) or finds the request EXPIRED.
+    // first (the request is decided) or finds the request EXPIRED. Either way the wait's re-entry resumes
+    // at once with what happened.
     const expired = await changeStatus(request, { to: 'EXPIRED', by: 'workflow', actor: 'cachegate', detail: 'No decision within the approval window', now });
     if (expired) await announceStatusChanges(expired);
-    return expired ? timing(expired, now) : backToWait();
+    return backToWait();
   }
   if (step.kind === 'remind') {
     const waiting = currentApprovers(request).filter((approver) => !request.approvals[approver] && approver !== request.requester);

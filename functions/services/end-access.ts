@@ -8,7 +8,7 @@ import { currentApprovers, type AccessRequestRecord } from '../domain/request-li
 import { ConflictError, ForbiddenError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
-import { wakeHold } from './access-hold.js';
+import { wakeHold } from './wake-hold.js';
 import { changeStatus } from './request-status.js';
 import { viewRequest } from './view-request.js';
 

@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { approversForRequest, policyFor } from '../domain/approval-policy.js';
 import { applyRoundDecision, newRound, refuseExtension, refuseRoundDecision } from '../domain/extension-rounds.js';
-import type { AccessRequestRecord, Decision } from '../domain/request-lifecycle.js';
+import { minuteOf, type AccessRequestRecord, type Decision } from '../domain/request-lifecycle.js';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
-import { wakeHold } from './access-hold.js';
+import { wakeHold } from './wake-hold.js';
 import { approvalPolicy } from './approval-policy.js';
 import { notifyPeople } from './notify.js';
 import { viewRequest } from './view-request.js';
@@ -33,7 +33,7 @@ export async function requestExtension(input: { caller: string; id: string; dura
     const policy = policyFor(approvalPolicy(), request.policyKey);
     if (!policy) throw new ForbiddenError(`No approval policy covers "${request.policyKey}" any more; ask an administrator`);
     const approvers = approversForRequest(policy, request.requester).map((a) => a.email);
-    const round = newRound({ id: randomUUID(), durationMinutes: input.durationMinutes, reason: input.reason, approvers, approvalsRequired: policy.approvalsRequired, approvalWindowMinutes: policy.approvalWindowMinutes, now });
+    const round = newRound({ id: randomUUID(), durationMinutes: input.durationMinutes, reason: input.reason, approvers, approvalsRequired: policy.approvalsRequired, approvalWindowMinutes: policy.approvalWindowMinutes, minuteMs: minuteOf(request), now });
     const asked = await requestStore.update(request.id, {
       set: { extensions: [...request.extensions, round] },
       history: [{ at: now.toISOString(), event: 'extension requested', actor: caller, detail: `${input.durationMinutes} more minutes: ${input.reason}` }],

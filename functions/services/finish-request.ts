@@ -1,17 +1,18 @@
 /**
  * Where the workflow announces an outcome: store it (with the reason, for failures), release the
- * requester's open slot once the request is final, and tell the people concerned.
+ * requester's open slot and the request's rule slot once the request is final, and tell the people concerned.
  */
 import { targetKey, type RequestStatus } from '../domain/access-request.js';
 import type { NotificationEvent } from '../domain/notification-messages.js';
-import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
+import { minuteOf, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { isFinal } from '../domain/request-transitions.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
-import { describeGrantEnd } from './grant.js';
+import { describeGrantEndIfPossible } from './grant-description.js';
 import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
+import { releaseRuleSlot } from './rule-slots.js';
 
 export type Outcome = Extract<RequestStatus, 'ACTIVE' | 'ENDED' | 'DENIED' | 'EXPIRED' | 'FAILED' | 'CANCELLED'>;
 
@@ -28,7 +29,7 @@ function outcomeFields(outcome: Outcome, state: unknown, now: Date, request: Acc
   }
   if (outcome === 'ACTIVE') {
     // The whole duration counts from here, when access is in effect, not from the approval.
-    const expiresAt = new Date(now.getTime() + request.durationMinutes * 60_000).toISOString();
+    const expiresAt = new Date(now.getTime() + request.durationMinutes * minuteOf(request)).toISOString();
     return { set: { activeSince: now.toISOString(), expiresAt }, detail: `until ${expiresAt}` };
   }
   return { set: { endedAt: now.toISOString() }, ...(request.endReason ? { detail: request.endReason } : {}) };
@@ -57,12 +58,12 @@ export function failureReason(state: unknown): string {
   return 'The workflow failed';
 }
 
-/** The rule's description names the end now that it is known; a failure leaves "until revoked" (the reconciler retries). */
-async function describeEnd(request: AccessRequestRecord, now: Date): Promise<void> {
+/** The request's rule slot (VPC) is free for others; a failure here is the reconciler's to repair, not the outcome's. */
+async function releaseSlot(request: AccessRequestRecord, now: Date): Promise<void> {
   try {
-    await describeGrantEnd(request, now);
+    await releaseRuleSlot(request, now);
   } catch (error) {
-    logger.warn('the grant description was not updated', { requestId: request.id, error });
+    logger.warn('the rule slot was not released; the reconciler releases it', { requestId: request.id, error });
   }
 }
 
@@ -91,12 +92,15 @@ export async function finishRequest(input: { requestId: string; outcome: Outcome
   if (!request) throw new Error(`The status of request ${requestId} kept changing; its outcome ${outcome} was not stored`);
   const event = ANNOUNCED_AS[request.status];
   if (!event) throw new Error(`Request ${requestId} is ${request.status}, not an outcome the workflow can announce (expected ${outcome})`);
-  if (isFinal(request.status)) await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
+  if (isFinal(request.status)) {
+    await requestStore.releaseOpen(request.requester, targetKey(request.target), requestId);
+    await releaseSlot(request, now);
+  }
   logger.info(`request ${event}`, { requestId, status: request.status, ...(request.failureReason ? { reason: request.failureReason } : {}) });
   await notifyPeople(event, request);
   // Every status change so far, again: a change whose own announcement was lost is published now.
   await announceStatusChanges(request);
   // People first; then the rule's description names the end.
-  if (request.status === 'ACTIVE') await describeEnd(request, now);
+  if (request.status === 'ACTIVE') await describeGrantEndIfPossible(request, now);
   return { status: request.status };
 }

@@ -1,12 +1,10 @@
 /**
- * Submission checks on the grant a request would need, so that nothing is refused after approval:
- *   - an equal rule or authorization that cachegate did not create (no grant record for it) is refused,
- *     naming it: cachegate cannot take back what it did not grant, so it does not manage it;
- *   - in VPC mode, a new rule on a managed group with no free rule slot is refused, naming the group and
- *     its quota. Slots are counted from the grant records (one rule each), not from the rules in AWS.
- * A request that would share an existing cachegate grant (a grant record exists) needs neither.
+ * A submission check on the grant a request would need, so that nothing is refused after approval: an
+ * equal rule or authorization that cachegate did not create (no grant record for it) is refused, naming
+ * it: cachegate cannot take back what it did not grant, so it does not manage it. A request that would
+ * share an existing cachegate grant (a grant record exists) is not checked. (The other check, a free rule
+ * slot on the managed group, is a reservation: services/rule-slots.ts.)
  */
-import { grantConfig } from '../config.js';
 import type { GrantTarget } from '../domain/access-request.js';
 import { grantScope, grantsTarget, type ResolvedTarget } from '../domain/grant-driver.js';
 import { UnprocessableError } from '../errors.js';
@@ -25,13 +23,6 @@ export async function checkGrantRoom(target: GrantTarget, resolved: ResolvedTarg
         ? `The authorization of ${existing.source} on cache security group ${scope} already exists`
         : `Rule ${existing.id} on ${scope} already lets ${target.sourceSecurityGroupId} in on port ${resolved.port ?? '?'}`;
     const message = `${what}, made outside cachegate. cachegate does not manage access it did not create: remove that grant, or ask without cachegate.`;
-    throw new UnprocessableError(message, [{ field, message }]);
-  }
-  if (target.mode !== 'vpc') return;
-  const quota = grantConfig().rulesPerSecurityGroup;
-  const held = (await requestStore.grantRecords(scope)).length;
-  if (held >= quota) {
-    const message = `${scope} has no free rule slot: cachegate holds ${held} of its quota of ${quota} inbound rules. Ask again when some access ends, or raise the quota (rules per security group) and the rulesPerSecurityGroup parameter.`;
     throw new UnprocessableError(message, [{ field, message }]);
   }
 }

@@ -10,10 +10,11 @@ import type { GrantRequest, GrantState } from '../domain/grant-driver.js';
 import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { describeTarget, targetKey } from '../domain/access-request.js';
 import { afterLeaving, latestEnd, type GrantRecord } from '../domain/grant-record.js';
-import { AlreadyAuthorized, CachegateError, GrantFailed, GroupNotFound, NotAuthorized, NotFoundError } from '../errors.js';
+import { AlreadyAuthorized, GrantFailed, GroupNotFound, NotAuthorized, NotFoundError } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
+import { GrantBusy, updateGrantRecord } from './grant-records.js';
 import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
 
@@ -21,11 +22,6 @@ async function load(requestId: string): Promise<AccessRequestRecord> {
   const request = await requestStore.get(requestId);
   if (!request) throw new NotFoundError(`No request ${requestId}`);
   return request;
-}
-
-/** A grant being revoked by its last holder: a new holder waits (the state machine retries) and grants again. */
-export class GrantBusy extends CachegateError {
-  override name = 'GrantBusy';
 }
 
 /** What the grant call needs, and the rule's description: who holds it, until the latest end. */
@@ -51,18 +47,6 @@ async function joinGrant(request: AccessRequestRecord, now: Date): Promise<{ rec
     if (record.state === 'revoking') throw new GrantBusy(`The grant is being revoked for its last holder; this request grants it again once that is done`);
     const joined = { ...record, holders: [...record.holders, request.id] };
     if (await requestStore.putGrantRecord(joined, record.version, now)) return { record: { ...joined, version: record.version + 1 }, first: false };
-  }
-  throw new GrantBusy('The grant record kept changing; trying again');
-}
-
-/** Writes a change to the grant record on the version read; re-reads and re-applies on a lost race. */
-async function updateGrantRecord(key: string, change: (record: GrantRecord) => GrantRecord | undefined, now: Date): Promise<GrantRecord | undefined> {
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const record = await requestStore.grantRecord(key);
-    if (!record) return undefined;
-    const next = change(record);
-    if (!next) return record;
-    if (await requestStore.putGrantRecord(next, record.version, now)) return { ...next, version: record.version + 1 };
   }
   throw new GrantBusy('The grant record kept changing; trying again');
 }
@@ -280,6 +264,16 @@ export interface RevokeCheck {
   nextCheckSeconds: number;
 }
 
+/** The grant's status once revoked: a group that is itself gone (deleted) holds no grant any more. */
+async function statusAfterRevoke(request: AccessRequestRecord, record: GrantRecord | undefined): Promise<GrantState> {
+  try {
+    return await grantDriverFor(request.target).status(grantRequest(request, record));
+  } catch (error) {
+    if (error instanceof GroupNotFound) return 'absent';
+    throw error;
+  }
+}
+
 /**
  * "Check revoke": is the grant gone from AWS? Then the grant record goes too. Looks follow the driver's
  * schedule counted from the revoke call, as the grant's do; only a look at the time-out gives up.
@@ -289,7 +283,7 @@ export async function checkRevoked(requestId: string, now: Date): Promise<Revoke
   const config = grantConfig();
   const key = targetKey(request.target);
   const record = await requestStore.grantRecord(key);
-  const state = await grantDriverFor(request.target).status(grantRequest(request, record));
+  const state = await statusAfterRevoke(request, record);
   const gone = state === 'absent';
   const elapsed = (now.getTime() - Date.parse(request.revokeStartedAt ?? record?.updatedAt ?? request.updatedAt)) / 1000;
   const gaveUp = !gone && elapsed >= config.verifyTimeoutSeconds;
@@ -297,22 +291,4 @@ export async function checkRevoked(requestId: string, now: Date): Promise<Revoke
   await requestStore.update(requestId, { history: [{ at: now.toISOString(), event: gone ? 'grant gone' : `grant ${state}`, actor: 'cachegate' }], now });
   const next = nextCheckAt(checkSchedule(request.target.mode, config), elapsed, config.verifyTimeoutSeconds);
   return { gone, gaveUp, nextCheckSeconds: Math.max(0, Math.ceil(next - elapsed)) };
-}
-
-/**
- * The VPC rule's description says who holds it and until when: the latest end of its holders. Called when
- * a request's end is set (ACTIVE) or moves (an extension; the reconciler also catches a missed one). The
- * holder's end is kept on the grant record (`ends`), a conditional write; the rule is described only when
- * this request's end is the latest, so it names the holder whose access lasts longest.
- */
-export async function describeGrantEnd(request: AccessRequestRecord, now: Date): Promise<void> {
-  const expiresAt = request.expiresAt;
-  if (!expiresAt) return;
-  const updated = await updateGrantRecord(
-    targetKey(request.target),
-    (record) => (record.holders.includes(request.id) && record.ends[request.id] !== expiresAt ? { ...record, ends: { ...record.ends, [request.id]: expiresAt } } : undefined),
-    now,
-  );
-  if (!updated?.ruleId || request.target.mode !== 'vpc' || latestEnd(updated) !== expiresAt) return;
-  await grantDriverFor(request.target).describeGrant(grantRequest(request, updated), updated.ruleId);
 }

@@ -8,7 +8,9 @@
  *   - a request stuck in REVOKING (its revoke failed, its execution over): the revoke retried;
  *   - holders whose request no longer holds: removed from the grant record;
  *   - a grant no request holds (an orphan, or a revoke never finished): claimed by a conditional write on
- *     its grant record, revoked, then (once AWS shows it gone) its record removed.
+ *     its grant record, revoked, then (once AWS shows it gone) its record removed;
+ *   - a rule slot reserved by a request that is final (a crash before its release) or was never stored
+ *     (a crash during its submission): released.
  * Grant records changed in the last few minutes belong to a workflow under way and are left alone.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,17 +20,21 @@ import { grantScope, grantsTarget, type ObservedGrant } from '../domain/grant-dr
 import { HOLDING_STATUSES, type GrantRecord } from '../domain/grant-record.js';
 import { absenceVerdict, isQuiet, type ReconcileSettings, type ReconcileSummary } from '../domain/reconcile-rules.js';
 import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
+import { isFinal } from '../domain/request-transitions.js';
+import { reservations } from '../domain/rule-slots.js';
 import { GrantThrottled } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { countMetric, secondsMetric } from '../adapters/metrics.js';
 import { requestStore } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
-import { wakeHold } from './access-hold.js';
+import { wakeHold } from './wake-hold.js';
 import { finishRequest } from './finish-request.js';
-import { checkRevoked, describeGrantEnd, releaseGrant, revokeUnheldGrant } from './grant.js';
+import { describeGrantEnd } from './grant-description.js';
+import { checkRevoked, releaseGrant, revokeUnheldGrant } from './grant.js';
 import { announceStatusChanges } from './notify.js';
 import { changeStatus } from './request-status.js';
+import { releaseReservations } from './rule-slots.js';
 
 /** EC2 answers a burst of 100 describes, then 20 a second: one call per scope, backing off when throttled. */
 const DESCRIBE_ATTEMPTS = 6;
@@ -224,6 +230,24 @@ async function reconcileUnrecordedRule(run: Run, grant: ObservedGrant, known: Se
   countMetric('OrphanGrantsRevoked');
 }
 
+/**
+ * Releases the rule slots of a managed group reserved by requests that are final, or that were never
+ * stored and reserved longer ago than the quiet time (a submission under way stores its request right
+ * after reserving). `open` holds the requests known to be in a non-final status.
+ */
+async function reconcileSlots(run: Run, group: string, open: ReadonlySet<string>): Promise<void> {
+  const stale = new Set<string>();
+  for (const { requestId, reservedAt } of reservations(await requestStore.slotLedger(group))) {
+    if (open.has(requestId)) continue;
+    const request = await requestStore.get(requestId);
+    const abandoned = request === undefined && run.now.getTime() - Date.parse(reservedAt) >= run.settings.quietMs;
+    if (abandoned || (request !== undefined && isFinal(request.status))) stale.add(requestId);
+  }
+  if (stale.size === 0) return;
+  logger.warn('reconciler: released rule slots of requests that no longer need them', { group, requests: [...stale] });
+  await releaseReservations(group, stale, run.now);
+}
+
 /** The age of the oldest request waiting for approval, as a metric (0 when none waits). */
 async function reportOldestPending(now: Date): Promise<void> {
   const oldest = await requestStore.oldestInStatus('PENDING_APPROVAL');
@@ -258,6 +282,11 @@ export async function reconcile(now: Date, managedGroups: readonly string[]): Pr
       if (!grant.taggedRequest || recordedRules.has(grant.id) || creators.has(grant.taggedRequest)) continue;
       await run.attempt('revoking an unrecorded rule', { grant: grant.id }, () => reconcileUnrecordedRule(run, grant, new Set(byKey.keys())));
     }
+  }
+
+  const open = new Set([...holding.keys(), ...(await requestStore.allInStatus('PENDING_APPROVAL')).map((request) => request.id)]);
+  for (const scope of scopes.values()) {
+    if (scope.mode === 'vpc') await run.attempt('releasing rule slots', { group: scope.name }, () => reconcileSlots(run, scope.name, open));
   }
 
   await run.attempt('reporting the oldest pending request', {}, () => reportOldestPending(now));

@@ -1,9 +1,11 @@
 /**
- * Submitting an access request: validate, check the target exists, claim the one open slot for this
- * requester and target, store the request, start its workflow. Nothing is written until the input is
- * known good, and every write is keyed so that a retry (same Idempotency-Key) finishes the same request.
+ * Submitting an access request: validate, check the target exists, reserve a rule slot (VPC: a new rule
+ * on the managed group), claim the one open slot for this requester and target, store the request, start
+ * its workflow. Nothing is written until the input is known good, and every write is keyed so that a retry
+ * (same Idempotency-Key) finishes the same request.
  */
 import { randomUUID } from 'node:crypto';
+import { policyClockConfig } from '../config.js';
 import { policyKeyOf, targetKey } from '../domain/access-request.js';
 import { bodyFingerprint } from '../domain/body-fingerprint.js';
 import { approversForRequest, describeRequesters, mayRequest, policyFor } from '../domain/approval-policy.js';
@@ -19,6 +21,7 @@ import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
 import { approvalPolicy } from './approval-policy.js';
 import { checkGrantRoom } from './grant-room.js';
+import { releaseRuleSlot, reserveRuleSlot } from './rule-slots.js';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -97,6 +100,10 @@ export async function submitRequest(input: {
     id = bound.requestId;
   }
 
+  // A new rule needs a free slot on the managed group: reserved now, by a conditional write, so that two
+  // submissions for the last slot cannot both pass (422 for the other), and released when the request is final.
+  await reserveRuleSlot({ target: parsed.target, resolved, key, requestId: id, now });
+
   const claim = await requestStore.claimOpen(requester, key, id);
   if (!claim.ok) {
     const existing = await requestStore.get(claim.existingId);
@@ -107,6 +114,7 @@ export async function submitRequest(input: {
         existing?.status === 'ACTIVE'
           ? ` It is ACTIVE until ${existing.expiresAt ?? 'its end'}: to keep access longer, ask for more time (POST /requests/${claim.existingId}/extend).`
           : ` It is ${existing?.status ?? 'open'}.`;
+      await releaseRuleSlot({ id, target: parsed.target, resolved }, now);
       throw new ConflictError(`You already have a request for this access: ${claim.existingId}.${hint}`, claim.existingId);
     }
   }
@@ -119,6 +127,7 @@ export async function submitRequest(input: {
     resolved,
     reason: parsed.reason,
     durationMinutes,
+    minuteMs: policyClockConfig().minuteMs,
     policy,
     approvers: approvers.map((a) => a.email),
     now,
@@ -147,6 +156,7 @@ export async function submitRequest(input: {
       now: new Date(),
     });
     await requestStore.releaseOpen(requester, key, id);
+    await releaseRuleSlot({ id, target: parsed.target, resolved }, new Date());
     // A retry with the same key (a 503 says "try again") must start afresh, not replay this failure.
     if (idempotencyKey) await requestStore.releaseIdempotencyKey(requester, idempotencyKey, id);
     throw error;

@@ -7,7 +7,8 @@ import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { VpcTarget } from '../../../functions/domain/access-request.js';
 import type { GrantDriver, GrantRequest } from '../../../functions/domain/grant-driver.js';
-import { createVpcGrantDriver, ruleDescription } from '../../../functions/adapters/vpc-grant.js';
+import { ruleDescription } from '../../../functions/adapters/rule-description.js';
+import { createVpcGrantDriver } from '../../../functions/adapters/vpc-grant.js';
 import type { AwsEmulator, AwsEmulatorSeed } from '../../../local/aws-emulator/index.js';
 import { DEMO_SEED_PATH, emulatorClients, loadSeedFile, ManualClock, startAwsEmulator } from '../../../local/aws-emulator/index.js';
 

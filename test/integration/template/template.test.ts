@@ -219,7 +219,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     ...EC2_GROUPS.map((groups) => `ec2:RevokeSecurityGroupIngress ${groups}`),
   ],
   finishRequest: [...dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'), QUEUE, DESCRIBE_RULE],
-  checkAccess: [...dynamo('GetItem', 'UpdateItem'), QUEUE],
+  checkAccess: [...dynamo('GetItem', 'PutItem', 'UpdateItem'), QUEUE, DESCRIBE_RULE],
   holdAccess: [...dynamo('GetItem', 'PutItem'), RESUME],
   revokeRequest: [...dynamo('GetItem', 'UpdateItem'), RESUME],
   extendRequest: [...dynamo('GetItem', 'UpdateItem'), POLICY, RESUME, QUEUE],

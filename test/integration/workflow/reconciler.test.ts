@@ -21,8 +21,9 @@ import { alarmMetrics, captureEmf, unmatched, type EmfCapture } from '../../supp
 
 const OWNER = '987654321021';
 const SESSIONS = 'sg-0cac4e9a7e0000002';
+const ORDERS = 'sg-0cac4e9a7e0000001';
 const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
-const sources = Array.from({ length: 24 }, (_, n) => `sg-0b98000000000${String(n).padStart(3, '0')}`);
+const sources = Array.from({ length: 40 }, (_, n) => `sg-0b98000000000${String(n).padStart(3, '0')}`);
 seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `rc-${index}`, vpcId: 'vpc-0de70000000000001', description: 'reconciler test source' })));
 
 let stack: LocalStack;
@@ -404,6 +405,59 @@ describe('submission checks', () => {
     for (const id of [held[0], held[2], held[3]]) await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
     for (const id of [held[0], held[2], held[3]]) await waitForStatus(stack, id as string, ['ENDED'], 'alice@example.com', 15_000);
   }, 60_000);
+});
+
+describe('rule slots: reserved at submission, released at a final status', () => {
+  const ask = (source: string, as = 'alice@example.com') =>
+    call<RequestBody & { message: string }>(stack, 'POST', '/requests', { as, json: { replicationGroupId: 'orders-cache', sourceSecurityGroupId: source, reason: 'slot test' } });
+  const reservedBy = async (): Promise<string[]> => Object.values((await store.slotLedger(ORDERS)).slots).flatMap((holders) => Object.keys(holders));
+
+  it('racing for the last slot: exactly one is accepted, the others get 422 naming the group and its quota; the slot comes back when a request ends', async () => {
+    // Three of the four slots taken by requests still waiting for approval: pending requests hold theirs too.
+    const pending: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      const reply = await ask(sources[nextSource++] as string);
+      expect(reply.status).toBe(202);
+      pending.push(reply.body.id);
+    }
+    const racers = Array.from({ length: 5 }, () => sources[nextSource++] as string);
+    const replies = await Promise.all(racers.map((source, n) => ask(source, n % 2 === 0 ? 'alice@example.com' : 'carol@example.com')));
+    const accepted = replies.filter((reply) => reply.status === 202);
+    const refused = replies.filter((reply) => reply.status === 422);
+    expect(accepted).toHaveLength(1);
+    expect(refused).toHaveLength(4);
+    for (const reply of refused) expect(reply.body.message).toMatch(new RegExp(`^${ORDERS} has no free rule slot: cachegate holds 4 of its quota of 4 inbound rules`));
+    const winner = accepted[0]?.body.id as string;
+    expect((await reservedBy()).sort()).toEqual([...pending, winner].sort());
+
+    // One request ends (cancelled): its slot is free again, and the next submission takes it.
+    expect((await call(stack, 'POST', `/requests/${pending[0]}/cancel`, { as: 'alice@example.com' })).status).toBe(200);
+    await waitForStatus(stack, pending[0] as string, ['CANCELLED']);
+    expect(await reservedBy()).not.toContain(pending[0]);
+    const next = await ask(sources[nextSource++] as string);
+    expect(next.status).toBe(202);
+    for (const id of [...pending.slice(1), winner, next.body.id]) {
+      const requester = (await store.get(id))?.requester as string;
+      await call(stack, 'POST', `/requests/${id}/cancel`, { as: requester });
+      await waitForStatus(stack, id, ['CANCELLED'], requester);
+    }
+    expect(await reservedBy()).toEqual([]);
+  }, 60_000);
+
+  it('a crash before a release (a final request, or a request never stored) leaves a reservation the reconciler releases', async () => {
+    const reply = await ask(sources[nextSource++] as string);
+    expect(reply.status).toBe(202);
+    await call(stack, 'POST', `/requests/${reply.body.id}/cancel`, { as: 'alice@example.com' });
+    await waitForStatus(stack, reply.body.id, ['CANCELLED']);
+    // As the crashes would have left it: the cancelled request's reservation, and one of a submission that
+    // crashed before storing its request.
+    const ledger = await store.slotLedger(ORDERS);
+    const lost = '00000000-0000-4000-8000-00000000dead';
+    const at = new Date(Date.now() - 1000).toISOString();
+    expect(await store.putSlotLedger(ORDERS, { ...ledger.slots, k1: { [reply.body.id]: at }, k2: { [lost]: at } }, ledger.version, new Date())).toBe(true);
+    expect((await reconcile()).errors).toBe(0);
+    expect(await reservedBy()).toEqual([]);
+  });
 });
 
 describe('overdue access', () => {

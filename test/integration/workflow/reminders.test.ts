@@ -97,10 +97,10 @@ it('nobody acts: one reminder, then EXPIRED, and everyone is told', async () => 
     'Record request',
     'Wait for approval',
     'Remind or expire',
-    'Approval window closed?',
     'Wait for approval',
     'Remind or expire',
-    'Approval window closed?',
+    'Wait for approval',
+    'Approved?',
     'Notify expired',
   ]);
 });
@@ -118,7 +118,7 @@ it('a decision that arrives while no approval wait is open (between a reminder a
     expect(done.status).toBe('ACTIVE');
     expect((await decision)?.status).toBe(200);
     const states = stack.stepFunctions.execution(id)?.statesEntered ?? [];
-    expect(states.slice(0, 5)).toEqual(['Record request', 'Wait for approval', 'Remind or expire', 'Approval window closed?', 'Wait for approval']);
+    expect(states.slice(0, 5)).toEqual(['Record request', 'Wait for approval', 'Remind or expire', 'Wait for approval', 'Approved?']);
   } finally {
     onEntered = () => undefined;
   }

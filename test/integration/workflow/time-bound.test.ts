@@ -5,7 +5,7 @@
  * Durations come from the policy in fractions of a minute, so nothing sleeps for long.
  */
 import { readFileSync } from 'node:fs';
-import { CreateCacheSecurityGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { CreateCacheSecurityGroupCommand, ElastiCacheClient, RevokeCacheSecurityGroupIngressCommand } from '@aws-sdk/client-elasticache';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
 
@@ -23,6 +23,7 @@ interface Rule {
   ruleId: string;
   groupId: string;
   referencedGroupId?: string;
+  description?: string;
 }
 
 /** The managed groups of the demo clusters: orders-cache, sessions-mc. */
@@ -75,6 +76,15 @@ async function approved(id: string, approver = 'bob@example.com', requester = 'a
   return active;
 }
 
+/** Waits on a condition of the local stack (polling, never a fixed sleep). */
+async function until(condition: () => boolean, failure: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const emailsTo = (who: string, id: string, subject: RegExp) =>
   stack.outbox.messages().filter((m) => m.channel === 'email' && m.to.includes(who) && m.links.some((l) => l.endsWith(id)) && subject.test(m.subject ?? ''));
 
@@ -106,7 +116,7 @@ describe('access ends by itself', () => {
     await call(stack, 'POST', `/requests/${again.body.id}/cancel`, { as: 'alice@example.com' });
   }, 40_000);
 
-  it('classic: the authorization is revoked and verified absent before ENDED', async () => {
+  it('classic: warned once, the authorization revoked and verified absent before ENDED (expired), the requester told', async () => {
     const group = `short-${++groups}`;
     await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: group, Description: 'tb' }));
     const submitted = await call<RequestBody>(stack, 'POST', '/requests', {
@@ -119,6 +129,9 @@ describe('access ends by itself', () => {
     const ended = await waitForStatus(stack, id, ['ENDED', 'FAILED'], 'alice@example.com', 15_000);
     expect(ended).toMatchObject({ status: 'ENDED', endReason: 'expired' });
     expect(authorizationStatus(group)).toBeUndefined();
+    await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && /^Access ended/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
+    await stack.notifications.settled();
+    expect(emailsTo('alice@example.com', id, /^Ending soon/)).toHaveLength(1);
   }, 40_000);
 });
 
@@ -150,38 +163,54 @@ describe('people end access early', () => {
   });
 });
 
-describe('two requests, one rule', () => {
-  async function twoHolders(): Promise<{ source: string; first: string; second: string }> {
-    const source = sources[nextSource++] as string;
-    const first = await vpcRequest('sessions-mc', source, 'alice@example.com');
-    expect((await approved(first)).status).toBe('ACTIVE');
-    const second = await vpcRequest('sessions-mc', source, 'carol@example.com');
-    expect((await approved(second, 'bob@example.com', 'carol@example.com')).status).toBe('ACTIVE');
-    expect(rulesOn(SESSIONS, source)).toHaveLength(1);
-    return { source, first, second };
+describe.each(['vpc', 'classic'] as const)('two requests, one grant (%s)', (mode) => {
+  /** The grant both requests need: a rule from a fresh source (VPC), or an authorization on a fresh group (classic). */
+  async function sharedTarget(): Promise<{ body: object; present: () => number }> {
+    if (mode === 'vpc') {
+      const source = sources[nextSource++] as string;
+      return { body: { cacheClusterId: 'sessions-mc', sourceSecurityGroupId: source }, present: () => rulesOn(SESSIONS, source).length };
+    }
+    const group = `shared-${++groups}`;
+    await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: group, Description: 'tb' }));
+    return { body: { cacheSecurityGroupName: group, ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: OWNER }, present: () => (authorizationStatus(group) === undefined ? 0 : 1) };
   }
 
-  it('ending the first keeps the rule; ending the last removes it', async () => {
-    const { source, first, second } = await twoHolders();
+  async function twoHolders(): Promise<{ present: () => number; first: string; second: string }> {
+    const { body, present } = await sharedTarget();
+    const ask = async (as: string): Promise<string> => {
+      const reply = await call<RequestBody>(stack, 'POST', '/requests', { as, json: { ...body, reason: 'two holders' } });
+      expect(reply.status).toBe(202);
+      return reply.body.id;
+    };
+    const first = await ask('alice@example.com');
+    expect((await approved(first)).status).toBe('ACTIVE');
+    const second = await ask('carol@example.com');
+    expect((await approved(second, 'bob@example.com', 'carol@example.com')).status).toBe('ACTIVE');
+    expect(present()).toBe(1);
+    return { present, first, second };
+  }
+
+  it('ending the first keeps the grant; ending the last removes it', async () => {
+    const { present, first, second } = await twoHolders();
     expect((await call(stack, 'POST', `/requests/${first}/revoke`, { as: 'alice@example.com' })).status).toBe(202);
     const firstEnded = await waitForStatus(stack, first, ['ENDED'], 'alice@example.com', 15_000);
     expect(firstEnded.history.map((e) => e.event)).toContain('grant released');
-    expect(rulesOn(SESSIONS, source)).toHaveLength(1);
+    expect(present()).toBe(1);
     expect((await call(stack, 'POST', `/requests/${second}/revoke`, { as: 'carol@example.com' })).status).toBe(202);
     await waitForStatus(stack, second, ['ENDED'], 'carol@example.com', 15_000);
-    expect(rulesOn(SESSIONS, source)).toEqual([]);
+    expect(present()).toBe(0);
   }, 40_000);
 
-  it('both ending at once: the rule is removed exactly once, and both end', async () => {
-    const { source, first, second } = await twoHolders();
+  it('both ending at once: the grant is removed exactly once, and both end', async () => {
+    const { present, first, second } = await twoHolders();
     const replies = await Promise.all([
       call(stack, 'POST', `/requests/${first}/revoke`, { as: 'alice@example.com' }),
       call(stack, 'POST', `/requests/${second}/revoke`, { as: 'carol@example.com' }),
     ]);
     expect(replies.map((r) => r.status)).toEqual([202, 202]);
     const ended = [await waitForStatus(stack, first, ['ENDED'], 'alice@example.com', 15_000), await waitForStatus(stack, second, ['ENDED'], 'carol@example.com', 15_000)];
-    expect(rulesOn(SESSIONS, source)).toEqual([]);
-    // Exactly one of them was the last holder and revoked the rule; the other only released it.
+    expect(present()).toBe(0);
+    // Exactly one of them was the last holder and revoked the grant; the other only released it.
     const events = ended.map((request) => request.history.map((e) => e.event));
     expect(events.filter((e) => e.includes('grant revoked'))).toHaveLength(1);
     expect(events.filter((e) => e.includes('grant released'))).toHaveLength(1);
@@ -190,6 +219,35 @@ describe('two requests, one rule', () => {
 });
 
 describe('revoke faults', () => {
+  /** A classic request ACTIVE on a cache security group of its own (the long default policy). */
+  async function activeClassic(): Promise<{ id: string; group: string }> {
+    const group = `fault-${++groups}`;
+    await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: group, Description: 'tb' }));
+    const reply = await call<RequestBody>(stack, 'POST', '/requests', {
+      as: 'alice@example.com',
+      json: { cacheSecurityGroupName: group, ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: OWNER, reason: 'classic revoke fault' },
+    });
+    expect((await approved(reply.body.id)).status).toBe('ACTIVE');
+    return { id: reply.body.id, group };
+  }
+
+  it('classic, throttled (Throttling): retried, then ENDED, the authorization gone', async () => {
+    const { id, group } = await activeClassic();
+    stack.emulator.faults.set({ failOperation: { RevokeCacheSecurityGroupIngress: { code: 'Throttling', status: 400, message: 'Rate exceeded', times: 2 } } });
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    const ended = await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 20_000);
+    expect(ended.status).toBe('ENDED');
+    expect(authorizationStatus(group)).toBeUndefined();
+  }, 45_000);
+
+  it('classic, already gone (AuthorizationNotFound: revoked by hand): counts as revoked, ENDED', async () => {
+    const { id, group } = await activeClassic();
+    await elasticache.send(new RevokeCacheSecurityGroupIngressCommand({ CacheSecurityGroupName: group, EC2SecurityGroupName: 'myec2group', EC2SecurityGroupOwnerId: OWNER }));
+    await call(stack, 'POST', `/requests/${id}/revoke`, { as: 'alice@example.com' });
+    const ended = await waitForStatus(stack, id, ['ENDED'], 'alice@example.com', 15_000);
+    expect(ended.history.map((e) => e.event)).toContain('grant already gone');
+  }, 30_000);
+
   it('throttled: retried, then ENDED', async () => {
     const source = sources[nextSource++] as string;
     const id = await vpcRequest('sessions-mc', source);
@@ -265,7 +323,11 @@ describe('extensions', () => {
     const decided = await call<{ outcome: string; request: RequestBody }>(stack, 'POST', link, { form: { decision: 'approve' }, headers: { accept: 'application/json' } });
     expect(decided.status).toBe(200);
     expect(decided.body.outcome).toBe('approved');
-    expect(Date.parse(decided.body.request.expiresAt as string) - Date.parse(expiresAt)).toBe(30 * 60_000);
+    const extendedTo = decided.body.request.expiresAt as string;
+    expect(Date.parse(extendedTo) - Date.parse(expiresAt)).toBe(30 * 60_000);
+    // The rule's description follows the new end at once (the woken hold), not at the reconciler's next run.
+    const source = (decided.body.request.target as { sourceSecurityGroupId: string }).sourceSecurityGroupId;
+    await until(() => rulesOn(SESSIONS, source)[0]?.description === `cachegate ${id} alice@example.com until ${extendedTo}`, 'the rule description never showed the extended end');
     await stack.outbox.waitFor((m) => m.to.includes('alice@example.com') && /^Extended/.test(m.subject ?? '') && m.links.some((l) => l.endsWith(id)), 10_000);
 
     // A new round: the first round's links no longer decide anything.
