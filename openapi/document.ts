@@ -65,6 +65,12 @@ const jwtErrors = {
   '401': { description: 'No valid token (API Gateway)', content: jsonContent(ref('GatewayError')) },
   '403': error('The token does not name a verified email, or the caller may not do this'),
 };
+/** A body cachegate refused (Error), or a path API Gateway could not decode (its own { message }). */
+const badRequest = (description: string) => ({
+  description: `${description}; or the path is not valid percent-encoding (API Gateway)`,
+  content: jsonContent({ anyOf: [ref('Error'), ref('GatewayError')] }),
+});
+const bodyErrors = { '413': error('The body is over 16 KB'), '415': error('The body is not of a type the route takes') };
 const requestId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const html = { 'text/html': { schema: { type: 'string' } } };
 
@@ -81,8 +87,7 @@ const routes: Route[] = [
       ...jwtErrors,
       '404': error('The cache does not exist'),
       '409': error('An open request for this target exists'),
-      '413': error('The body is over 16 KB'),
-      '415': error('The body is not JSON'),
+      ...bodyErrors,
       '422': error('The target cannot take a grant now (no managed group, quota, an equal rule outside cachegate)'),
       '503': error('AWS is throttling; send the same request again after Retry-After'),
     },
@@ -103,6 +108,7 @@ const routes: Route[] = [
     responses: {
       '200': { description: 'The request', content: jsonContent(ref('RequestView')), headers: { ETag: { schema: { type: 'string' } } } },
       '304': { description: 'Not changed since the ETag sent' },
+      '400': badRequest('Never for a well-formed id'),
       ...jwtErrors,
       '404': error('No such request the caller can see'),
     },
@@ -116,8 +122,9 @@ const routes: Route[] = [
       body: { required: false, content: jsonContent(ref('EndRequest')) },
       responses: {
         [action === 'cancel' ? '200' : '202']: { description: action === 'cancel' ? 'Cancelled' : 'Revoking', content: jsonContent(ref('RequestView')) },
-        '400': error('The body is not valid'),
+        '400': badRequest('The body is not valid'),
         ...jwtErrors,
+        ...bodyErrors,
         '404': error('No such request the caller can see'),
         '409': error(action === 'cancel' ? 'Already decided' : 'Not ACTIVE'),
       },
@@ -131,8 +138,9 @@ const routes: Route[] = [
     body: { required: true, content: jsonContent(ref('ExtensionRequest')) },
     responses: {
       '202': { description: 'The round is open', content: jsonContent(ref('RequestView')) },
-      '400': error('A field is not valid'),
+      '400': badRequest('A field is not valid'),
       ...jwtErrors,
+      ...bodyErrors,
       '404': error('No such request the caller can see'),
       '409': error('Not ACTIVE, a round is open, or no extensions are left'),
     },
@@ -145,8 +153,9 @@ const routes: Route[] = [
     body: { required: true, content: jsonContent(ref('DecisionRequest')) },
     responses: {
       '200': { description: 'Recorded', content: jsonContent(ref('DecisionResult')) },
-      '400': error('A field is not valid'),
+      '400': badRequest('A field is not valid'),
       ...jwtErrors,
+      ...bodyErrors,
       '404': error('No such request the caller can see'),
       '409': error('Already decided, or this approver already decided'),
     },
@@ -171,7 +180,13 @@ const routes: Route[] = [
     path: '/approvals/{token}',
     summary: 'The review page of an approval link. Changes nothing.',
     auth: 'link',
-    responses: { '200': { description: 'The page', content: html }, '403': { description: 'A tampered link', content: html }, '410': { description: 'An expired link', content: html } },
+    responses: {
+      '200': { description: 'The page', content: html },
+      '400': { description: 'The path is not valid percent-encoding (API Gateway)', content: jsonContent(ref('GatewayError')) },
+      '403': { description: 'A tampered link', content: html },
+      '404': { description: 'A link for a request that is gone', content: html },
+      '410': { description: 'An expired link', content: html },
+    },
   },
   {
     method: 'post',
@@ -184,8 +199,11 @@ const routes: Route[] = [
     },
     responses: {
       '200': { description: 'Recorded', content: { ...jsonContent(ref('DecisionResult')), ...html } },
-      '400': { description: 'A field is not valid', content: { ...jsonContent(ref('Error')), ...html } },
+      '400': { description: 'A field is not valid, a field given twice, or (API Gateway) a path that is not valid percent-encoding', content: { ...jsonContent({ anyOf: [ref('Error'), ref('GatewayError')] }), ...html } },
+      '413': { description: 'The body is over 16 KB', content: { ...jsonContent(ref('Error')), ...html } },
+      '415': { description: 'Not a form (or JSON)', content: { ...jsonContent(ref('Error')), ...html } },
       '403': { description: 'A tampered link', content: { ...jsonContent(ref('Error')), ...html } },
+      '404': { description: 'A link for a request that is gone', content: { ...jsonContent(ref('Error')), ...html } },
       '409': { description: 'Already used, or the request is decided', content: { ...jsonContent(ref('Error')), ...html } },
       '410': { description: 'Expired', content: { ...jsonContent(ref('Error')), ...html } },
     },

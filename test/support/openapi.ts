@@ -53,6 +53,16 @@ export function answerProblems(method: string, url: string, status: number, cont
   return (validate.errors ?? []).map((error) => `${where}: ${error.instancePath || '(body)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
 }
 
+/** Answers seen by `checkAnswer` (the integration tests' `call`), and what did not match. */
+export const checkedAnswers = { count: 0, problems: [] as string[] };
+
+export function checkAnswer(method: string, url: string, status: number, contentType: string | null, body: string): void {
+  const found = answerProblems(method, url, status, contentType, body);
+  if (!found) return;
+  checkedAnswers.count++;
+  checkedAnswers.problems.push(...found);
+}
+
 /** `fetch`, with every answer checked and counted; `problems` lists what did not match. */
 export function checkedFetch() {
   const problems: string[] = [];
