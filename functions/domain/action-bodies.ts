@@ -9,20 +9,20 @@ import { jsonFields, parseInput, unknownFields } from './field-problems.js';
 import { visibleText } from './visible-text.js';
 
 export const COMMENT_MAX_LENGTH = 500;
-export const END_REASON_MAX_LENGTH = 500;
+const END_REASON_MAX_LENGTH = 500;
 
 /** Free text that may be left empty: blank means none; anything else must be visible text (visible-text.ts). */
 const optionalText = <S extends v.GenericSchema<unknown, string>>(text: S) =>
   v.optional(v.pipe(text, visibleText({ blankIsNone: true }), v.trim(), v.transform((value) => value || undefined)));
 
 export const Decision = v.picklist(['approve', 'deny'], 'must be approve or deny');
-export const Comment = optionalText(v.pipe(v.string(MUST_BE_STRING), v.maxLength(COMMENT_MAX_LENGTH, `must be at most ${COMMENT_MAX_LENGTH} characters`)));
+const Comment = optionalText(v.pipe(v.string(MUST_BE_STRING), v.maxLength(COMMENT_MAX_LENGTH, `must be at most ${COMMENT_MAX_LENGTH} characters`)));
 
 const END_REASON_RULE = `must be a string of at most ${END_REASON_MAX_LENGTH} characters`;
-export const EndReason = optionalText(v.pipe(v.string(END_REASON_RULE), v.maxLength(END_REASON_MAX_LENGTH, END_REASON_RULE)));
+const EndingReason = optionalText(v.pipe(v.string(END_REASON_RULE), v.maxLength(END_REASON_MAX_LENGTH, END_REASON_RULE)));
 
 export const decisionFields = { decision: Decision, comment: Comment };
-export const endFields = { reason: EndReason };
+export const endFields = { reason: EndingReason };
 const decisionBody = jsonFields(decisionFields, { decision: 'must be approve or deny' });
 const endBody = jsonFields(endFields);
 

@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { ValidationError, type FieldProblem } from '../errors.js';
 
-export const NOT_AN_OBJECT = 'must be a JSON object';
+const NOT_AN_OBJECT = 'must be a JSON object';
 
 /** A JSON object: not null, not a list. */
 export const JsonObject = v.custom<Record<string, unknown>>(
@@ -40,12 +40,6 @@ export function unknownFields(input: unknown, known: v.ObjectEntries, message = 
 
 function problemsOf(issues: readonly v.BaseIssue<unknown>[]): FieldProblem[] {
   return issues.map((issue) => ({ field: v.getDotPath(issue) ?? '(body)', message: issue.message }));
-}
-
-/** One problem per field: the first rule each field breaks. */
-export function fieldProblems(schema: v.GenericSchema, input: unknown): FieldProblem[] {
-  const result = v.safeParse(schema, input, { abortPipeEarly: true });
-  return result.success ? [] : problemsOf(result.issues);
 }
 
 /** The schema's output, or a ValidationError with every problem (`before`: ones found beside it, listed first). */

@@ -150,6 +150,9 @@ it('the other routes of the web app answer as the README says, including their e
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }),
   });
+  const description = await fetch(`${base}/openapi.json`);
+  expect(description.status).toBe(200);
+  expect(((await description.json()) as { openapi: string }).openapi).toBe('3.1.0');
   expect((await fetch(`${base}/targets`, as(alice))).status).toBe(200);
   expect((await fetch(`${base}/requests?mine=true&limit=2`, as(alice))).status).toBe(200);
   expect((await fetch(`${base}/requests?limit=0`, as(alice))).status).toBe(400);
