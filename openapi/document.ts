@@ -9,7 +9,8 @@ import * as v from 'valibot';
 import { decisionFields, endFields } from '../functions/domain/action-bodies.js';
 import { auditQueryFields } from '../functions/domain/audit-query.js';
 import { listQueryFields } from '../functions/domain/list-query.js';
-import { classicRequestFields, extensionRequestFields, vpcRequestFields } from '../functions/domain/request-rules.js';
+import { RequestId } from '../functions/domain/access-request.js';
+import { classicRequestFields, extensionRequestFields, IdempotencyKey, vpcRequestFields } from '../functions/domain/request-rules.js';
 import { DecisionResult, ErrorBody, GatewayError, RequestPage, RequestView, Submitted, Targets } from './responses.js';
 
 /** Named schemas: components.schemas, referenced from the routes. */
@@ -56,6 +57,7 @@ interface Route {
   summary: string;
   auth: Auth;
   query?: v.ObjectEntries;
+  headers?: v.ObjectEntries;
   body?: { required: boolean; content: Record<string, { schema: object }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: object }>; headers?: Record<string, object> }>;
 }
@@ -71,7 +73,6 @@ const badRequest = (description: string) => ({
   content: jsonContent({ anyOf: [ref('Error'), ref('GatewayError')] }),
 });
 const bodyErrors = { '413': error('The body is over 16 KB'), '415': error('The body is not of a type the route takes') };
-const requestId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const html = { 'text/html': { schema: { type: 'string' } } };
 
 const routes: Route[] = [
@@ -80,6 +81,7 @@ const routes: Route[] = [
     path: '/requests',
     summary: 'Ask for access; the requester is the token’s identity. Optional Idempotency-Key header.',
     auth: 'jwt',
+    headers: { 'Idempotency-Key': IdempotencyKey },
     body: { required: true, content: jsonContent({ oneOf: [ref('ClassicRequest'), ref('VpcRequest')] }) },
     responses: {
       '202': { description: 'Submitted; the workflow asks the approvers', content: jsonContent(ref('Submitted')), headers: { Location: { schema: { type: 'string' } } } },
@@ -222,9 +224,10 @@ const routes: Route[] = [
 ];
 
 function parametersOf(route: Route): object[] {
-  const path = route.path.includes('{id}') ? [requestId] : route.path.includes('{token}') ? [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }] : [];
+  const path = route.path.includes('{id}') ? [{ name: 'id', in: 'path', required: true, schema: schemaOf(RequestId) }] : route.path.includes('{token}') ? [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }] : [];
   const query = Object.entries(route.query ?? {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema: schemaOf(schema) }));
-  return [...path, ...query];
+  const headers = Object.entries(route.headers ?? {}).map(([name, schema]) => ({ name, in: 'header', required: false, schema: schemaOf(schema) }));
+  return [...path, ...query, ...headers];
 }
 
 const security: Record<Auth, object[]> = { jwt: [{ jwt: [] }], link: [], slack: [] };

@@ -50,6 +50,9 @@ export const vpcRequestFields = {
 
 export const extensionRequestFields = { durationMinutes: DurationMinutes, reason: Reason };
 
+/** The optional Idempotency-Key header of POST /requests. */
+export const IdempotencyKey = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1 to 128 letters, digits or . _ : -'));
+
 const REASON_REQUIRED = 'is required: say why you need access';
 const classicBody = jsonFields(classicRequestFields, { reason: REASON_REQUIRED });
 const vpcBody = jsonFields(vpcRequestFields, { reason: REASON_REQUIRED });
@@ -103,6 +106,10 @@ export function parseNewAccessRequest(input: unknown): NewAccessRequest {
     reason,
     ...(durationMinutes !== undefined ? { durationMinutes } : {}),
   };
+}
+
+export function parseIdempotencyKey(key: string | undefined): string | undefined {
+  return parseInput(v.object({ 'Idempotency-Key': v.optional(IdempotencyKey) }), { 'Idempotency-Key': key })['Idempotency-Key'];
 }
 
 /** POST /requests/{id}/extend: `{ durationMinutes, reason }`, both required. */

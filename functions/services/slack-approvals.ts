@@ -17,6 +17,7 @@
  * a handful of writes it is not worth it.
  */
 import * as v from 'valibot';
+import { RequestId } from '../domain/access-request.js';
 import { Decision as DecisionChoice } from '../domain/action-bodies.js';
 import { DECISION_BLOCK_ID, approvalRecordedReply } from '../domain/slack-messages.js';
 import type { Decision } from '../domain/request-lifecycle.js';
@@ -131,7 +132,7 @@ export async function handleSlackClick(click: SlackClick, now: Date): Promise<vo
     await feedback('slack.ephemeral', click.requestId, () => slack.postEphemeral(channel, click.userId, message));
   };
 
-  const request = /^[0-9a-f-]{36}$/.test(click.requestId) ? await requestStore.get(click.requestId) : undefined;
+  const request = v.is(RequestId, click.requestId) ? await requestStore.get(click.requestId) : undefined;
   if (!request) return tell('This request no longer exists.');
   const clicker = await clickerOf(click.userId, request, slack);
   if (clicker.kind !== 'approver') {

@@ -1,5 +1,6 @@
 /** Reading requests: one with its history, or a page of them, only as far as the caller may see. */
-import type { RequestStatus } from '../domain/access-request.js';
+import * as v from 'valibot';
+import { RequestId, type RequestStatus } from '../domain/access-request.js';
 import { inApproversQueue } from '../domain/approvers-queue.js';
 import { parseListQuery } from '../domain/list-query.js';
 import { mayView, type AccessRequestRecord } from '../domain/request-lifecycle.js';
@@ -44,7 +45,7 @@ export function isAuditor(caller: string): boolean {
 
 /** The request, if the caller may see it (its requester or approvers); 404 otherwise, for acting on it. */
 export async function viewRequest(caller: string, id: string): Promise<AccessRequestRecord> {
-  const request = /^[0-9a-f-]{36}$/.test(id) ? await requestStore.get(id) : undefined;
+  const request = v.is(RequestId, id) ? await requestStore.get(id) : undefined;
   // Not visible and not there look the same, so ids cannot be probed.
   if (!request || !mayView(request, caller)) throw new NotFoundError(`No request ${id} that you can see`);
   return request;
@@ -52,7 +53,7 @@ export async function viewRequest(caller: string, id: string): Promise<AccessReq
 
 /** The request for reading (GET /requests/{id}): auditors may read every one. */
 export async function readRequest(caller: string, id: string): Promise<AccessRequestRecord> {
-  const request = /^[0-9a-f-]{36}$/.test(id) ? await requestStore.get(id) : undefined;
+  const request = v.is(RequestId, id) ? await requestStore.get(id) : undefined;
   if (!request || !(mayView(request, caller) || isAuditor(caller))) throw new NotFoundError(`No request ${id} that you can see`);
   return request;
 }
