@@ -4,60 +4,46 @@
  * function that starts executions needs STATE_MACHINE_ARN; the task functions must not, or the stack
  * would have a circular dependency). A missing or malformed variable throws a ConfigError naming it.
  */
+import * as v from 'valibot';
+import { SecurityGroupId } from './domain/aws-identifiers.js';
 import { ConfigError } from './errors.js';
 
 type Env = Record<string, string | undefined>;
 
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`Environment variable ${name} is required but not set`);
-  return value;
+/** A variable's schema is given its trimmed value, or undefined when unset or blank; its message follows the name. */
+function read<S extends v.GenericSchema<string | undefined, unknown>>(env: Env, name: string, schema: S): v.InferOutput<S> {
+  const result = v.safeParse(schema, env[name]?.trim() || undefined, { abortPipeEarly: true });
+  if (result.success) return result.output;
+  // An entry of a JSON variable is named after it: MANAGED_SECURITY_GROUPS: "orders-cache" must map to …
+  const [issue] = result.issues;
+  const entry = issue.path?.[0]?.key;
+  throw new ConfigError(`Environment variable ${name}${entry === undefined ? '' : `: "${String(entry)}"`} ${issue.message}`);
 }
 
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function url(env: Env, name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
+const got = (rule: string) => (issue: v.BaseIssue<unknown>) => `${rule}, got "${String(issue.input)}"`;
+const isHttpUrl = (value: string): boolean => {
   try {
-    const parsed = new URL(value);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+    return ['http:', 'https:'].includes(new URL(value).protocol);
   } catch {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
+    return false;
   }
-  return value.replace(/\/+$/, '');
-}
+};
 
-function positiveInt(env: Env, name: string, fallback: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) <= 0) {
-    throw new ConfigError(`Environment variable ${name} must be a positive whole number, got "${raw}"`);
-  }
-  return Number(raw);
-}
+const Required = v.string('is required but not set');
+const HttpUrl = v.pipe(Required, v.check(isHttpUrl, got('must be an http(s) URL')), v.transform((url) => url.replace(/\/+$/, '')));
+const matching = (pattern: RegExp, rule: string) => v.pipe(Required, v.regex(pattern, got(rule)));
+const positiveInt = (fallback: number) => {
+  const rule = got('must be a positive whole number');
+  return v.optional(v.pipe(v.string(), v.regex(/^\d+$/, rule), v.transform(Number), v.minValue(1, rule)), String(fallback));
+};
+const wholeNumber = (fallback: number) => v.optional(v.pipe(v.string(), v.regex(/^\d+$/, got('must be a whole number (0 or more)')), v.transform(Number)), String(fallback));
+const oneOf = <const T extends string>(allowed: readonly T[], fallback: T) => v.optional(v.picklist(allowed, got(`must be one of ${allowed.join(', ')}`)), fallback);
+const CLAIM_NAME = /^[A-Za-z0-9_:.\-/]{1,128}$/;
 
-function wholeNumber(env: Env, name: string, fallback: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`Environment variable ${name} must be a whole number (0 or more), got "${raw}"`);
-  return Number(raw);
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = optional(env, name) ?? fallback;
-  if (!allowed.includes(raw as T)) {
-    throw new ConfigError(`Environment variable ${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-  }
-  return raw as T;
-}
-
-function memo<T>(read: (env: Env) => T): { (): T; parse: (env: Env) => T } {
+function memo<T>(parse: (env: Env) => T): { (): T; parse: (env: Env) => T } {
   let value: T | undefined;
-  const get = (): T => (value ??= read(process.env));
-  return Object.assign(get, { parse: read });
+  const get = (): T => (value ??= parse(process.env));
+  return Object.assign(get, { parse });
 }
 
 export interface AwsConfig {
@@ -67,16 +53,16 @@ export interface AwsConfig {
 }
 
 export const awsConfig = memo((env): AwsConfig => ({
-  region: required(env, 'AWS_REGION'),
+  region: read(env, 'AWS_REGION', Required),
   endpoints: {
-    elasticache: url(env, 'ELASTICACHE_ENDPOINT', optional(env, 'ELASTICACHE_ENDPOINT')),
-    ec2: url(env, 'EC2_ENDPOINT', optional(env, 'EC2_ENDPOINT')),
-    dynamodb: url(env, 'DYNAMODB_ENDPOINT', optional(env, 'DYNAMODB_ENDPOINT')),
-    stepFunctions: url(env, 'STEPFUNCTIONS_ENDPOINT', optional(env, 'STEPFUNCTIONS_ENDPOINT')),
-    ses: url(env, 'SES_ENDPOINT', optional(env, 'SES_ENDPOINT')),
-    ssm: url(env, 'SSM_ENDPOINT', optional(env, 'SSM_ENDPOINT')),
-    sqs: url(env, 'SQS_ENDPOINT', optional(env, 'SQS_ENDPOINT')),
-    events: url(env, 'EVENTS_ENDPOINT', optional(env, 'EVENTS_ENDPOINT')),
+    elasticache: read(env, 'ELASTICACHE_ENDPOINT', v.optional(HttpUrl)),
+    ec2: read(env, 'EC2_ENDPOINT', v.optional(HttpUrl)),
+    dynamodb: read(env, 'DYNAMODB_ENDPOINT', v.optional(HttpUrl)),
+    stepFunctions: read(env, 'STEPFUNCTIONS_ENDPOINT', v.optional(HttpUrl)),
+    ses: read(env, 'SES_ENDPOINT', v.optional(HttpUrl)),
+    ssm: read(env, 'SSM_ENDPOINT', v.optional(HttpUrl)),
+    sqs: read(env, 'SQS_ENDPOINT', v.optional(HttpUrl)),
+    events: read(env, 'EVENTS_ENDPOINT', v.optional(HttpUrl)),
   },
 }));
 
@@ -84,19 +70,15 @@ export interface StoreConfig {
   tableName: string;
 }
 
-export const storeConfig = memo((env): StoreConfig => ({ tableName: required(env, 'TABLE_NAME') }));
+export const storeConfig = memo((env): StoreConfig => ({ tableName: read(env, 'TABLE_NAME', Required) }));
 
 export interface WorkflowConfig {
   stateMachineArn: string;
 }
 
-export const workflowConfig = memo((env): WorkflowConfig => {
-  const stateMachineArn = required(env, 'STATE_MACHINE_ARN');
-  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(stateMachineArn)) {
-    throw new ConfigError(`Environment variable STATE_MACHINE_ARN must be a state machine ARN, got "${stateMachineArn}"`);
-  }
-  return { stateMachineArn };
-});
+export const workflowConfig = memo((env): WorkflowConfig => ({
+  stateMachineArn: read(env, 'STATE_MACHINE_ARN', matching(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/, 'must be a state machine ARN')),
+}));
 
 export interface LinksConfig {
   /** Where people open approval links and the API, e.g. https://abc.execute-api.eu-west-1.amazonaws.com. */
@@ -104,7 +86,7 @@ export interface LinksConfig {
 }
 
 export const linksConfig = memo((env): LinksConfig => ({
-  publicBaseUrl: url(env, 'PUBLIC_BASE_URL', required(env, 'PUBLIC_BASE_URL')) as string,
+  publicBaseUrl: read(env, 'PUBLIC_BASE_URL', HttpUrl),
 }));
 
 export type GrantMode = 'classic' | 'vpc';
@@ -129,47 +111,43 @@ export interface GrantConfig {
   rulesPerSecurityGroup: number;
 }
 
-export const grantConfig = memo((env): GrantConfig => {
-  const raw = optional(env, 'MANAGED_SECURITY_GROUPS');
-  let managedGroups: Record<string, string> = {};
-  if (raw !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new ConfigError('Environment variable MANAGED_SECURITY_GROUPS must be JSON: {"<cluster or replication group id>": "sg-…"}');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new ConfigError('Environment variable MANAGED_SECURITY_GROUPS must be a JSON object of id → "sg-…"');
-    }
-    for (const [cluster, group] of Object.entries(parsed)) {
-      if (typeof group !== 'string' || !/^sg-[0-9a-f]{8,17}$/.test(group)) {
-        throw new ConfigError(`Environment variable MANAGED_SECURITY_GROUPS: "${cluster}" must map to a security group id (sg-…), got ${JSON.stringify(group)}`);
+const MUST_MAP = (issue: v.BaseIssue<unknown>) => `must map to a security group id (sg-…), got ${JSON.stringify(issue.input)}`;
+/** `{"<replication group or cluster id>": "sg-…"}`, the group ids by the request's own rule (domain/aws-identifiers.ts). */
+const ManagedGroups = v.optional(
+  v.pipe(
+    v.string(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      try {
+        return JSON.parse(dataset.value) as unknown;
+      } catch {
+        addIssue({ message: 'must be JSON: {"<cluster or replication group id>": "sg-…"}' });
+        return NEVER;
       }
-    }
-    managedGroups = parsed as Record<string, string>;
-  }
-  return {
-    managedGroups,
-    firstCheckSeconds: wholeNumber(env, 'GRANT_FIRST_CHECK_SECONDS', 40),
-    pollIntervalMs: positiveInt(env, 'GRANT_POLL_INTERVAL_MS', 2000),
-    pollWindowMs: positiveInt(env, 'GRANT_POLL_WINDOW_MS', 45000),
-    recheckSeconds: positiveInt(env, 'GRANT_RECHECK_SECONDS', 20),
-    verifyTimeoutSeconds: positiveInt(env, 'GRANT_VERIFY_TIMEOUT_SECONDS', 300),
-    rulesPerSecurityGroup: positiveInt(env, 'RULES_PER_SECURITY_GROUP', 60),
-  };
-});
+    }),
+    v.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'must be a JSON object of id → "sg-…"'),
+    v.record(v.string(), v.pipe(v.string(MUST_MAP), v.check((group) => v.is(SecurityGroupId, group), MUST_MAP))),
+  ),
+  '{}',
+);
+
+export const grantConfig = memo((env): GrantConfig => ({
+  managedGroups: read(env, 'MANAGED_SECURITY_GROUPS', ManagedGroups),
+  firstCheckSeconds: read(env, 'GRANT_FIRST_CHECK_SECONDS', wholeNumber(40)),
+  pollIntervalMs: read(env, 'GRANT_POLL_INTERVAL_MS', positiveInt(2000)),
+  pollWindowMs: read(env, 'GRANT_POLL_WINDOW_MS', positiveInt(45000)),
+  recheckSeconds: read(env, 'GRANT_RECHECK_SECONDS', positiveInt(20)),
+  verifyTimeoutSeconds: read(env, 'GRANT_VERIFY_TIMEOUT_SECONDS', positiveInt(300)),
+  rulesPerSecurityGroup: read(env, 'RULES_PER_SECURITY_GROUP', positiveInt(60)),
+}));
 
 export interface RequesterGroupsConfig {
   /** The JWT claim holding the caller's groups, for the policy's `requesters` (e.g. groups, cognito:groups). */
   claim: string;
 }
 
-export const requesterGroupsConfig = memo((env): RequesterGroupsConfig => {
-  const claim = optional(env, 'GROUPS_CLAIM') ?? 'groups';
-  if (!/^[A-Za-z0-9_:./-]{1,128}$/.test(claim)) throw new ConfigError(`Environment variable GROUPS_CLAIM must be a claim name, got "${claim}"`);
-  return { claim };
-});
+export const requesterGroupsConfig = memo((env): RequesterGroupsConfig => ({
+  claim: read(env, 'GROUPS_CLAIM', v.optional(matching(CLAIM_NAME, 'must be a claim name'), 'groups')),
+}));
 
 export interface PolicyClockConfig {
   /**
@@ -179,14 +157,14 @@ export interface PolicyClockConfig {
   minuteMs: number;
 }
 
-export const policyClockConfig = memo((env): PolicyClockConfig => ({ minuteMs: positiveInt(env, 'POLICY_MINUTE_MS', 60_000) }));
+export const policyClockConfig = memo((env): PolicyClockConfig => ({ minuteMs: read(env, 'POLICY_MINUTE_MS', positiveInt(60_000)) }));
 
 export interface ReconcileConfig {
   /** A grant record changed less than this long ago (seconds) is left to the workflow under way. */
   quietSeconds: number;
 }
 
-export const reconcileConfig = memo((env): ReconcileConfig => ({ quietSeconds: wholeNumber(env, 'RECONCILE_QUIET_SECONDS', 300) }));
+export const reconcileConfig = memo((env): ReconcileConfig => ({ quietSeconds: read(env, 'RECONCILE_QUIET_SECONDS', wholeNumber(300)) }));
 
 export interface NotificationQueueConfig {
   /** The SQS queue every notification goes through (the durable path: README, "Notifications"). */
@@ -194,7 +172,7 @@ export interface NotificationQueueConfig {
 }
 
 export const notificationQueueConfig = memo((env): NotificationQueueConfig => ({
-  queueUrl: url(env, 'NOTIFICATION_QUEUE_URL', required(env, 'NOTIFICATION_QUEUE_URL')) as string,
+  queueUrl: read(env, 'NOTIFICATION_QUEUE_URL', HttpUrl),
 }));
 
 export interface MetricsConfig {
@@ -202,11 +180,9 @@ export interface MetricsConfig {
   namespace: string;
 }
 
-export const metricsConfig = memo((env): MetricsConfig => {
-  const namespace = required(env, 'METRICS_NAMESPACE');
-  if (!/^[A-Za-z0-9._/#:-]{1,255}$/.test(namespace)) throw new ConfigError(`Environment variable METRICS_NAMESPACE is not a CloudWatch namespace, got "${namespace}"`);
-  return { namespace };
-});
+export const metricsConfig = memo((env): MetricsConfig => ({
+  namespace: read(env, 'METRICS_NAMESPACE', matching(/^[A-Za-z0-9._/#:-]{1,255}$/, 'is not a CloudWatch namespace')),
+}));
 
 export type EmailTransport = 'ses' | 'smtp' | 'outbox';
 
@@ -222,15 +198,13 @@ export interface EmailConfig {
 }
 
 export const emailConfig = memo((env): EmailConfig => {
-  const transport = oneOf(env, 'EMAIL_TRANSPORT', ['ses', 'smtp', 'outbox'] as const, 'ses');
-  const from = required(env, 'EMAIL_FROM');
-  if (!/^[^@\s]+@[^@\s]+$/.test(from)) throw new ConfigError(`Environment variable EMAIL_FROM must be an email address, got "${from}"`);
+  const transport = read(env, 'EMAIL_TRANSPORT', oneOf(['ses', 'smtp', 'outbox'], 'ses'));
   return {
     transport,
-    from,
-    smtpUrl: transport === 'smtp' ? required(env, 'SMTP_URL') : undefined,
-    outboxUrl: transport === 'outbox' ? url(env, 'OUTBOX_URL', required(env, 'OUTBOX_URL')) : undefined,
-    attemptTimeoutMs: positiveInt(env, 'EMAIL_ATTEMPT_TIMEOUT_MS', 5000),
+    from: read(env, 'EMAIL_FROM', matching(/^[^@\s]+@[^@\s]+$/, 'must be an email address')),
+    smtpUrl: transport === 'smtp' ? read(env, 'SMTP_URL', Required) : undefined,
+    outboxUrl: transport === 'outbox' ? read(env, 'OUTBOX_URL', HttpUrl) : undefined,
+    attemptTimeoutMs: read(env, 'EMAIL_ATTEMPT_TIMEOUT_MS', positiveInt(5000)),
   };
 });
 
@@ -249,13 +223,13 @@ export interface SlackConfig {
 }
 
 export const slackConfig = memo((env): SlackConfig => {
-  const mode = oneOf(env, 'SLACK_MODE', ['off', 'webhook', 'app'] as const, 'off');
+  const mode = read(env, 'SLACK_MODE', oneOf(['off', 'webhook', 'app'], 'off'));
   return {
     mode,
-    channel: mode === 'app' ? required(env, 'SLACK_CHANNEL') : undefined,
-    directMessages: optional(env, 'SLACK_DIRECT_MESSAGES') === 'true',
-    apiUrl: url(env, 'SLACK_API_URL', optional(env, 'SLACK_API_URL')),
-    attemptTimeoutMs: positiveInt(env, 'SLACK_ATTEMPT_TIMEOUT_MS', 2000),
+    channel: mode === 'app' ? read(env, 'SLACK_CHANNEL', Required) : undefined,
+    directMessages: env.SLACK_DIRECT_MESSAGES?.trim() === 'true',
+    apiUrl: read(env, 'SLACK_API_URL', v.optional(HttpUrl)),
+    attemptTimeoutMs: read(env, 'SLACK_ATTEMPT_TIMEOUT_MS', positiveInt(2000)),
   };
 });
 
@@ -272,24 +246,25 @@ export interface SecretsConfig {
 }
 
 export const secretsConfig = memo((env): SecretsConfig => {
-  const source = oneOf(env, 'SECRETS_SOURCE', ['ssm', 'env'] as const, 'ssm');
+  const source = read(env, 'SECRETS_SOURCE', oneOf(['ssm', 'env'], 'ssm'));
+  const optional = (name: string) => read(env, name, v.optional(v.string()));
   return {
     source,
     parameters: {
-      linkSigningKey: optional(env, 'LINK_SIGNING_KEY_PARAMETER'),
-      slackSigningSecret: optional(env, 'SLACK_SIGNING_SECRET_PARAMETER'),
-      slackBotToken: optional(env, 'SLACK_BOT_TOKEN_PARAMETER'),
-      slackWebhookUrl: optional(env, 'SLACK_WEBHOOK_URL_PARAMETER'),
-      approvalPolicy: optional(env, 'APPROVAL_POLICY_PARAMETER'),
+      linkSigningKey: optional('LINK_SIGNING_KEY_PARAMETER'),
+      slackSigningSecret: optional('SLACK_SIGNING_SECRET_PARAMETER'),
+      slackBotToken: optional('SLACK_BOT_TOKEN_PARAMETER'),
+      slackWebhookUrl: optional('SLACK_WEBHOOK_URL_PARAMETER'),
+      approvalPolicy: optional('APPROVAL_POLICY_PARAMETER'),
     },
     values:
       source === 'env'
         ? {
-            linkSigningKey: optional(env, 'LINK_SIGNING_KEY'),
-            slackSigningSecret: optional(env, 'SLACK_SIGNING_SECRET'),
-            slackBotToken: optional(env, 'SLACK_BOT_TOKEN'),
-            slackWebhookUrl: optional(env, 'SLACK_WEBHOOK_URL'),
-            approvalPolicy: optional(env, 'APPROVAL_POLICY'),
+            linkSigningKey: optional('LINK_SIGNING_KEY'),
+            slackSigningSecret: optional('SLACK_SIGNING_SECRET'),
+            slackBotToken: optional('SLACK_BOT_TOKEN'),
+            slackWebhookUrl: optional('SLACK_WEBHOOK_URL'),
+            approvalPolicy: optional('APPROVAL_POLICY'),
           }
         : {},
   };
@@ -305,12 +280,11 @@ export interface IdentityConfig {
   requireVerifiedEmail: boolean;
 }
 
-export const identityConfig = memo((env): IdentityConfig => {
-  const claim = optional(env, 'IDENTITY_CLAIM') ?? 'email';
-  if (!/^[A-Za-z0-9_:.\-/]{1,128}$/.test(claim)) throw new ConfigError(`Environment variable IDENTITY_CLAIM must be a JWT claim name, got "${claim}"`);
-  return { claim, requireVerifiedEmail: oneOf(env, 'REQUIRE_VERIFIED_EMAIL', ['true', 'false'] as const, 'true') === 'true' };
-});
+export const identityConfig = memo((env): IdentityConfig => ({
+  claim: read(env, 'IDENTITY_CLAIM', v.optional(matching(CLAIM_NAME, 'must be a JWT claim name'), 'email')),
+  requireVerifiedEmail: read(env, 'REQUIRE_VERIFIED_EMAIL', oneOf(['true', 'false'], 'true')) === 'true',
+}));
 
 export const logConfig = memo((env) => ({
-  level: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+  level: read(env, 'LOG_LEVEL', oneOf(['debug', 'info', 'warn', 'error', 'silent'], 'info')),
 }));

@@ -1,11 +1,12 @@
 /**
  * Builds the web app's static files: the HTML shell, one ES module bundle (the app and oidc-client-ts,
- * minified), the stylesheet. The local stack serves them from memory; `npm run build:web` writes them to
+ * minified), the stylesheet, and the API's OpenAPI document (/openapi.json). The local stack serves them from memory; `npm run build:web` writes them to
  * .web/ for the S3 bucket behind CloudFront. They never go into a function's zip.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { openApiDocument } from '../openapi/document.js';
 
 export interface WebFile {
   body: Buffer;
@@ -38,6 +39,8 @@ export async function buildWebAssets(root: string): Promise<Map<string, WebFile>
     ['/assets/app.js', { body: Buffer.from(script.contents), contentType: 'text/javascript; charset=utf-8' }],
     ['/assets/app.css', { body: readFileSync(join(root, 'web/app.css')), contentType: 'text/css; charset=utf-8' }],
     ['/assets/favicon.svg', { body: readFileSync(join(root, 'web/favicon.svg')), contentType: 'image/svg+xml' }],
+    // The API's description, derived from the schemas the functions validate with: served beside the app.
+    ['/openapi.json', { body: Buffer.from(JSON.stringify(openApiDocument(), null, 2)), contentType: 'application/json' }],
   ]);
 }
 

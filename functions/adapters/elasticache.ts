@@ -11,32 +11,20 @@ import {
 } from '@aws-sdk/client-elasticache';
 import type { ClassicTarget, GrantTarget } from '../domain/access-request.js';
 import { describeTarget } from '../domain/access-request.js';
+import { AccountId, CacheSecurityGroupName, checkedId, Ec2SecurityGroupName } from '../domain/aws-identifiers.js';
 import type { GrantDriver, GrantReceipt, GrantState, ObservedGrant, ResolvedTarget } from '../domain/grant-driver.js';
 import { GrantFailed, GroupNotFound, InvalidTarget } from '../errors.js';
 import { CLASSIC_ERRORS, mapAwsErrors } from './grant-errors.js';
 
-// The model allows "alphanumeric" names; AWS's own samples use hyphens, so those are accepted too.
-const CACHE_SECURITY_GROUP_NAME = /^[A-Za-z0-9-]{1,255}$/;
-// EC2-Classic security group names: printable ASCII, up to 255 characters.
-const EC2_SECURITY_GROUP_NAME = /^[\x20-\x7E]{1,255}$/;
-// An AWS account number; AWS samples also show the dashed form 1234-5678-9012.
-const OWNER_ID = /^(\d{12}|\d{4}-\d{4}-\d{4})$/;
-
-/** A classic target checked and normalized (owner id without dashes), before any call is made. */
+/** A classic target checked by the request's own rules (domain/aws-identifiers.ts) and normalized, before any call. */
 export function validateClassicTarget(target: GrantTarget): ClassicTarget {
   if (target.mode !== 'classic') throw new InvalidTarget(`The classic grant driver cannot grant a ${target.mode} target`);
   const problems: string[] = [];
-  if (!CACHE_SECURITY_GROUP_NAME.test(target.cacheSecurityGroupName)) {
-    problems.push(`cache security group name "${target.cacheSecurityGroupName}" must be 1-255 letters, digits or hyphens`);
-  }
-  if (!EC2_SECURITY_GROUP_NAME.test(target.ec2SecurityGroupName)) {
-    problems.push(`EC2 security group name "${target.ec2SecurityGroupName}" must be 1-255 printable ASCII characters`);
-  }
-  if (!OWNER_ID.test(target.ec2SecurityGroupOwnerId)) {
-    problems.push(`EC2 security group owner "${target.ec2SecurityGroupOwnerId}" must be a 12-digit AWS account number`);
-  }
-  if (problems.length > 0) throw new InvalidTarget(`Invalid classic target: ${problems.join('; ')}`);
-  return { ...target, ec2SecurityGroupOwnerId: target.ec2SecurityGroupOwnerId.replace(/-/g, '') };
+  checkedId(CacheSecurityGroupName, target.cacheSecurityGroupName, 'cache security group name', problems);
+  checkedId(Ec2SecurityGroupName, target.ec2SecurityGroupName, 'EC2 security group name', problems);
+  const ownerId = checkedId(AccountId, target.ec2SecurityGroupOwnerId, 'EC2 security group owner', problems);
+  if (problems.length > 0 || ownerId === undefined) throw new InvalidTarget(`Invalid classic target: ${problems.join('; ')}`);
+  return { ...target, ec2SecurityGroupOwnerId: ownerId };
 }
 
 /** The cache security group by name; GroupNotFound when there is none. */

@@ -35,6 +35,7 @@ import type { AccessRequestRecord, Decision, HistoryEvent } from '../domain/requ
 import { awsClient } from './aws-client.js';
 import { writeUntilProcessed } from './batch-retry.js';
 import { TABLE_INDEXES } from './table-schema.js';
+import * as v from 'valibot';
 
 const documents = /* @__PURE__ */ DynamoDBDocumentClient.from(awsClient(DynamoDBClient, 'dynamodb'), {
   marshallOptions: { removeUndefinedValues: true },
@@ -102,17 +103,26 @@ export interface AuditFilter {
   to?: string;
 }
 
-/** An audit page's cursor: DynamoDB's LastEvaluatedKey of the index read, as base64url JSON of strings. */
-function decodeAuditCursor(cursor: string): Record<string, string> {
-  let key: unknown;
+/** A cursor's content: base64url JSON, or InvalidCursor. */
+function cursorJson(cursor: string): unknown {
   try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw new InvalidCursor('not JSON');
   }
-  const fields = key && typeof key === 'object' && !Array.isArray(key) ? (key as Record<string, unknown>) : undefined;
-  if (!fields || !Object.values(fields).every((value) => typeof value === 'string') || typeof fields.listKey !== 'string') throw new InvalidCursor('not an index key');
-  return fields as Record<string, string>;
+}
+
+/** An audit page's cursor: DynamoDB's LastEvaluatedKey of the index read, an object of strings with a listKey. */
+const AuditCursor = v.pipe(
+  v.custom<object>((value) => typeof value === 'object' && value !== null && !Array.isArray(value)),
+  v.record(v.string(), v.string()),
+  v.check((key) => 'listKey' in key),
+);
+
+function decodeAuditCursor(cursor: string): Record<string, string> {
+  const key = v.safeParse(AuditCursor, cursorJson(cursor));
+  if (!key.success) throw new InvalidCursor('not an index key');
+  return key.output;
 }
 
 export interface RequestPage {
@@ -145,24 +155,19 @@ function encodeCursor(index: IndexChoice, record: AccessRequestRecord): string {
   return Buffer.from(JSON.stringify({ ...requestKey(record.id), [index.hashKey]: index.value, listKey: sortKey(record) })).toString('base64url');
 }
 
+/** Exactly the index key of one request of this list: no other key, and this requester's or this status's. */
+const listCursor = (index: IndexChoice) =>
+  v.strictObject({
+    pk: v.pipe(v.string(), v.regex(/^REQ#[0-9a-f-]{36}$/)),
+    sk: v.literal('REQUEST'),
+    [index.hashKey]: v.literal(index.value),
+    listKey: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[0-9a-f-]{36}$/)),
+  });
+
 function decodeCursor(index: IndexChoice, cursor: string): Record<string, string> {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursor('not JSON');
-  }
-  const fields = key && typeof key === 'object' && !Array.isArray(key) ? (key as Record<string, unknown>) : {};
-  const names = Object.keys(fields).sort();
-  const valid =
-    names.join(',') === ['listKey', 'pk', 'sk', index.hashKey].sort().join(',') &&
-    Object.values(fields).every((value) => typeof value === 'string') &&
-    /^REQ#[0-9a-f-]{36}$/.test(fields.pk as string) &&
-    fields.sk === 'REQUEST' &&
-    fields[index.hashKey] === index.value &&
-    /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[0-9a-f-]{36}$/.test(fields.listKey as string);
-  if (!valid) throw new InvalidCursor('not a key of this list');
-  return fields as Record<string, string>;
+  const key = v.safeParse(listCursor(index), cursorJson(cursor));
+  if (!key.success) throw new InvalidCursor('not a key of this list');
+  return key.output as Record<string, string>;
 }
 
 export interface IdempotencyBinding {

@@ -12,7 +12,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { CacheCluster, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
+import * as v from 'valibot';
 import type { GrantTarget, VpcTarget } from '../domain/access-request.js';
+import { AccountId, CacheClusterId, checkedId, ReplicationGroupId, SecurityGroupId } from '../domain/aws-identifiers.js';
 import type { GrantDriver, GrantReceipt, GrantRequest, GrantState, ObservedGrant, ResolvedTarget } from '../domain/grant-driver.js';
 import { AlreadyAuthorized, GroupNotFound, InvalidTarget } from '../errors.js';
 import { awsErrorName, mapAwsErrors, toGrantError, VPC_ERRORS } from './grant-errors.js';
@@ -28,30 +30,23 @@ export interface VpcGrantDriverOptions {
 /** The tag that ties a rule to its request (for status and clean-up). */
 export const REQUEST_TAG = 'cachegate-request';
 
-const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
-const ACCOUNT_ID = /^\d{12}$/;
-// ElastiCache ids: a letter, then letters, digits and hyphens; AWS allows up to 40 characters for a replication
-// group id and 50 for a cluster id (docs/aws-facts.md, section 1). request-rules.ts holds each to its own limit.
-const CLUSTER_ID = /^[A-Za-z][A-Za-z0-9-]{0,49}$/;
 
-/** A VPC target checked before any call is made. */
+/** A VPC target checked by the request's own rules (domain/aws-identifiers.ts), before any call is made. */
 export function validateVpcTarget(target: GrantTarget): VpcTarget & { clusterKey: string } {
   if (target.mode !== 'vpc') throw new InvalidTarget(`The VPC grant driver cannot grant a ${target.mode} target`);
   const problems: string[] = [];
   const ids = [target.replicationGroupId, target.cacheClusterId].filter((id): id is string => id !== undefined);
   if (ids.length !== 1) problems.push('exactly one of replicationGroupId and cacheClusterId must be given');
-  for (const id of ids) {
-    if (!CLUSTER_ID.test(id)) problems.push(`"${id}" is not a valid ElastiCache id (a letter, then letters, digits and hyphens)`);
-  }
-  if (!SECURITY_GROUP_ID.test(target.sourceSecurityGroupId)) {
-    problems.push(`source security group "${target.sourceSecurityGroupId}" must be a security group id (sg- and 8 to 17 hex digits)`);
-  }
-  if (target.sourceSecurityGroupOwnerId !== undefined && !ACCOUNT_ID.test(target.sourceSecurityGroupOwnerId)) {
-    problems.push(`source security group owner "${target.sourceSecurityGroupOwnerId}" must be a 12-digit AWS account number`);
-  }
+  if (target.replicationGroupId !== undefined) checkedId(ReplicationGroupId, target.replicationGroupId, 'replication group id', problems);
+  if (target.cacheClusterId !== undefined) checkedId(CacheClusterId, target.cacheClusterId, 'cache cluster id', problems);
+  checkedId(SecurityGroupId, target.sourceSecurityGroupId, 'source security group', problems);
+  const ownerId = target.sourceSecurityGroupOwnerId === undefined ? undefined : checkedId(AccountId, target.sourceSecurityGroupOwnerId, 'source security group owner', problems);
   if (problems.length > 0) throw new InvalidTarget(`Invalid VPC target: ${problems.join('; ')}`);
-  return { ...target, clusterKey: ids[0] as string };
+  return { ...target, ...(ownerId !== undefined ? { sourceSecurityGroupOwnerId: ownerId } : {}), clusterKey: ids[0] as string };
 }
+
+/** Whether `id` is a security group id (the managed groups come from configuration and stored grant records). */
+const isSecurityGroupId = (id: string): boolean => v.is(SecurityGroupId, id);
 
 function portOf(cluster: CacheCluster): number | undefined {
   return cluster.CacheNodes?.find((node) => node.Endpoint?.Port !== undefined)?.Endpoint?.Port ?? cluster.ConfigurationEndpoint?.Port;
@@ -130,7 +125,7 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
   async function resolved(request: GrantRequest): Promise<{ managedGroupId: string; port: number }> {
     const { managedGroupId, port } = request.resolved;
     if (managedGroupId !== undefined && port !== undefined) {
-      if (!SECURITY_GROUP_ID.test(managedGroupId)) throw new InvalidTarget(`Managed security group "${managedGroupId}" is not a security group id`);
+      if (!isSecurityGroupId(managedGroupId)) throw new InvalidTarget(`Managed security group "${managedGroupId}" is not a security group id`);
       return { managedGroupId, port };
     }
     const fresh = await resolveTarget(request.target);
@@ -170,7 +165,7 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
     resolveTarget,
 
     async inventory(scope): Promise<ObservedGrant[]> {
-      if (!SECURITY_GROUP_ID.test(scope)) throw new InvalidTarget(`Managed security group "${scope}" is not a security group id`);
+      if (!isSecurityGroupId(scope)) throw new InvalidTarget(`Managed security group "${scope}" is not a security group id`);
       return (await ingressRules(scope)).map(observed).filter((rule): rule is ObservedGrant => rule !== undefined);
     },
 

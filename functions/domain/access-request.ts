@@ -1,5 +1,6 @@
 /** The access request: what was asked, by whom, and everything that happened to it since. */
 import { createHash } from 'node:crypto';
+import * as v from 'valibot';
 
 export const REQUEST_STATUSES = [
   'PENDING_APPROVAL',
@@ -14,6 +15,9 @@ export const REQUEST_STATUSES = [
   'CANCELLED',
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** A request's id, as the API hands it out (a UUID); anything else names no request. */
+export const RequestId = v.pipe(v.string(), v.regex(/^[0-9a-f-]{36}$/));
 
 
 /** EC2-Classic: authorize an EC2 security group (by name and owner) on a cache security group. */

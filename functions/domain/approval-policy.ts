@@ -9,6 +9,7 @@
  * }
  * Targets are keyed by cache security group name (classic) or replication group / cluster id (VPC).
  */
+import * as v from 'valibot';
 import { ConfigError } from '../errors.js';
 
 export interface Approver {
@@ -58,91 +59,128 @@ const DEFAULTS = {
 export const MAX_DURATION_LIMIT_MINUTES = 30 * 24 * 60;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+const GROUP = /^[A-Za-z0-9][A-Za-z0-9 _.:/+=@-]{0,127}$/;
+
+const got = (rule: string) => (issue: v.BaseIssue<unknown>) => `${rule}, got ${JSON.stringify(issue.input)}`;
+const isObject = (message: string) => v.custom<Record<string, unknown>>((input) => input !== null && typeof input === 'object' && !Array.isArray(input), message);
+/** An object schema's own message for a missing key (`missing`), an unknown one (`unknown`) or a wrong type. */
+const objectMessages =
+  ({ type, missing, unknown }: { type: string; missing: string; unknown?: string }) =>
+  (issue: v.BaseIssue<unknown>) =>
+    issue.kind === 'schema' && issue.path ? (issue.expected === 'never' ? (unknown ?? type) : missing) : type;
+
+const Email = v.pipe(v.string(got('must be an email address')), v.regex(EMAIL, got('must be an email address')));
+
+const APPROVER_SHAPE = 'must be { "email", "slackUserId"? }';
+/** An approver: `"bob@example.com"` or `{ "email", "slackUserId"? }`, the email lowercased. */
+const ApproverEntry = v.pipe(
+  v.unknown(),
+  v.transform((entry) => (typeof entry === 'string' ? { email: entry } : entry)),
+  isObject(APPROVER_SHAPE),
+  v.object(
+    { email: Email, slackUserId: v.optional(v.pipe(v.string(got('must be a Slack user id like U012ABCDEF')), v.regex(SLACK_USER, got('must be a Slack user id like U012ABCDEF')))) },
+    objectMessages({ type: APPROVER_SHAPE, missing: 'must be an email address, got undefined' }),
+  ),
+  v.transform(({ email, slackUserId }): Approver => ({ email: email.toLowerCase(), ...(slackUserId ? { slackUserId } : {}) })),
+);
+const APPROVERS_SHAPE = 'must be a list of { "email", "slackUserId"? }';
+const Approvers = v.array(ApproverEntry, APPROVERS_SHAPE);
+
+/** Minutes; fractions are allowed down to one second (short windows make demos and tests quick). */
+const MINUTES_RULE = 'must be a number of minutes, at least 1/60 (one second)';
+const Minutes = v.pipe(v.number(MINUTES_RULE), v.finite(MINUTES_RULE), v.minValue(1 / 60, MINUTES_RULE));
+const wholeNumber = (min: number, max: number) => {
+  const rule = got(`must be a whole number from ${min} to ${max}`);
+  return v.pipe(v.number(rule), v.integer(rule), v.minValue(min, rule), v.maxValue(max, rule));
+};
+const APPROVALS_RULE = 'must be a whole number, at least 1';
+
+/** `requesters`: a list of emails (with "@") and group names; an empty list lets no one ask. */
+const Requesters = v.pipe(
+  v.array(
+    v.pipe(
+      v.string('must be an email or a group name'),
+      v.check((entry) => !entry.includes('@') || EMAIL.test(entry), got('must be an email address')),
+      v.check((entry) => entry.includes('@') || GROUP.test(entry), got('must be a group name (letters, digits, _ . : / + = - and spaces)')),
+    ),
+    'must be a list of emails and group names',
+  ),
+  v.transform((entries) => ({
+    emails: entries.filter((entry) => entry.includes('@')).map((email) => email.toLowerCase()),
+    groups: entries.filter((entry) => !entry.includes('@')),
+  })),
+);
+
+/**
+ * One target's settings (or the default's). The maximum duration is whole minutes (what a request may ask
+ * for); the default and the warning may be fractions down to one second, like the other minutes here.
+ */
+const TargetPolicySchema = v.pipe(
+  isObject('must be an object'),
+  v.strictObject(
+    {
+      approvers: v.pipe(
+        Approvers,
+        v.nonEmpty('must name at least one approver'),
+        v.check((approvers) => new Set(approvers.map((a) => a.email)).size === approvers.length, 'names the same approver twice'),
+      ),
+      approvalsRequired: v.optional(v.pipe(v.number(APPROVALS_RULE), v.integer(APPROVALS_RULE), v.minValue(1, APPROVALS_RULE)), DEFAULTS.approvalsRequired),
+      approvalWindowMinutes: v.optional(Minutes, DEFAULTS.approvalWindowMinutes),
+      reminderAfterMinutes: v.optional(Minutes, DEFAULTS.reminderAfterMinutes),
+      escalateAfterMinutes: v.optional(Minutes, DEFAULTS.escalateAfterMinutes),
+      escalationApprovers: v.optional(Approvers, []),
+      defaultDurationMinutes: v.optional(Minutes),
+      maxDurationMinutes: v.optional(wholeNumber(1, MAX_DURATION_LIMIT_MINUTES), DEFAULTS.maxDurationMinutes),
+      expiryWarningMinutes: v.optional(v.union([v.literal(0), Minutes], MINUTES_RULE), DEFAULTS.expiryWarningMinutes),
+      maxExtensions: v.optional(wholeNumber(0, 100), DEFAULTS.maxExtensions),
+      requesters: v.optional(Requesters),
+    },
+    objectMessages({ type: 'must be an object', missing: APPROVERS_SHAPE, unknown: 'is not a known setting' }),
+  ),
+  v.forward(
+    v.check(
+      (entry) => entry.approvalsRequired <= entry.approvers.length,
+      (issue) => {
+        const entry = issue.input as { approvalsRequired: number; approvers: unknown[] };
+        return `asks for ${entry.approvalsRequired} approvals but only ${entry.approvers.length} approvers are listed`;
+      },
+    ),
+    ['approvalsRequired'],
+  ),
+  v.forward(
+    v.check(
+      (entry) => entry.defaultDurationMinutes === undefined || entry.defaultDurationMinutes <= entry.maxDurationMinutes,
+      (issue) => `must be at most maxDurationMinutes (${(issue.input as { maxDurationMinutes: number }).maxDurationMinutes})`,
+    ),
+    ['defaultDurationMinutes'],
+  ),
+  v.transform(({ defaultDurationMinutes, requesters, ...entry }): TargetPolicy => ({
+    ...entry,
+    defaultDurationMinutes: defaultDurationMinutes ?? Math.min(DEFAULTS.defaultDurationMinutes, entry.maxDurationMinutes),
+    ...(requesters ? { requesters } : {}),
+  })),
+);
+
+const SECTIONS = 'is not a known section (use "default", "targets" and "auditors")';
+const ApprovalPolicySchema = v.pipe(
+  isObject('must be a JSON object'),
+  v.strictObject(
+    {
+      default: v.optional(TargetPolicySchema),
+      targets: v.optional(v.pipe(isObject('must be an object keyed by target'), v.record(v.string(), TargetPolicySchema)), {}),
+      auditors: v.optional(Approvers, []),
+    },
+    objectMessages({ type: 'must be a JSON object', missing: SECTIONS, unknown: SECTIONS }),
+  ),
+);
+
+/** `targets.orders-cache.approvers[1].email`: where in the document an issue is. */
+function whereOf(issue: v.BaseIssue<unknown>): string {
+  return (issue.path ?? []).map((item) => (item.type === 'array' ? `[${String(item.key)}]` : `.${String(item.key)}`)).join('').replace(/^\./, '');
+}
 
 function fail(where: string, message: string): never {
   throw new ConfigError(`APPROVAL_POLICY ${where}: ${message}`);
-}
-
-function parseApprovers(value: unknown, where: string): Approver[] {
-  if (!Array.isArray(value)) fail(where, 'must be a list of { "email", "slackUserId"? }');
-  return value.map((entry: unknown, index) => {
-    const at = `${where}[${index}]`;
-    if (typeof entry === 'string') entry = { email: entry };
-    if (entry === null || typeof entry !== 'object') fail(at, 'must be { "email", "slackUserId"? }');
-    const { email, slackUserId } = entry as Record<string, unknown>;
-    if (typeof email !== 'string' || !EMAIL.test(email)) fail(`${at}.email`, `must be an email address, got ${JSON.stringify(email)}`);
-    if (slackUserId !== undefined && (typeof slackUserId !== 'string' || !SLACK_USER.test(slackUserId))) {
-      fail(`${at}.slackUserId`, `must be a Slack user id like U012ABCDEF, got ${JSON.stringify(slackUserId)}`);
-    }
-    return { email: email.toLowerCase(), ...(slackUserId ? { slackUserId: slackUserId as string } : {}) };
-  });
-}
-
-/** Minutes; fractions are allowed down to one second (short windows make demos and tests quick). */
-function minutes(value: unknown, where: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 / 60) fail(where, 'must be a number of minutes, at least 1/60 (one second)');
-  return value;
-}
-
-function parseTarget(value: unknown, where: string): TargetPolicy {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(where, 'must be an object');
-  const entry = value as Record<string, unknown>;
-  const known = new Set([
-    'approvers',
-    'approvalsRequired',
-    'approvalWindowMinutes',
-    'reminderAfterMinutes',
-    'escalateAfterMinutes',
-    'escalationApprovers',
-    'defaultDurationMinutes',
-    'maxDurationMinutes',
-    'expiryWarningMinutes',
-    'maxExtensions',
-    'requesters',
-  ]);
-  for (const key of Object.keys(entry)) if (!known.has(key)) fail(`${where}.${key}`, 'is not a known setting');
-  const approvers = parseApprovers(entry.approvers, `${where}.approvers`);
-  if (approvers.length === 0) fail(`${where}.approvers`, 'must name at least one approver');
-  if (new Set(approvers.map((a) => a.email)).size !== approvers.length) fail(`${where}.approvers`, 'names the same approver twice');
-  const approvalsRequired = entry.approvalsRequired ?? DEFAULTS.approvalsRequired;
-  if (typeof approvalsRequired !== 'number' || !Number.isInteger(approvalsRequired) || approvalsRequired < 1) {
-    fail(`${where}.approvalsRequired`, 'must be a whole number, at least 1');
-  }
-  if (approvalsRequired > approvers.length) {
-    fail(`${where}.approvalsRequired`, `asks for ${approvalsRequired} approvals but only ${approvers.length} approvers are listed`);
-  }
-  const approvalWindowMinutes = minutes(entry.approvalWindowMinutes, `${where}.approvalWindowMinutes`, DEFAULTS.approvalWindowMinutes);
-  return {
-    approvers,
-    approvalsRequired,
-    approvalWindowMinutes,
-    reminderAfterMinutes: minutes(entry.reminderAfterMinutes, `${where}.reminderAfterMinutes`, DEFAULTS.reminderAfterMinutes),
-    escalateAfterMinutes: minutes(entry.escalateAfterMinutes, `${where}.escalateAfterMinutes`, DEFAULTS.escalateAfterMinutes),
-    escalationApprovers: entry.escalationApprovers === undefined ? [] : parseApprovers(entry.escalationApprovers, `${where}.escalationApprovers`),
-    ...parseDurations(entry, where),
-    ...(entry.requesters === undefined ? {} : { requesters: parseRequesters(entry.requesters, `${where}.requesters`) }),
-  };
-}
-
-const GROUP = /^[A-Za-z0-9][A-Za-z0-9 _.:/+=@-]{0,127}$/;
-
-/** `requesters`: a list of emails (with "@") and group names; an empty list lets no one ask. */
-function parseRequesters(value: unknown, where: string): { emails: string[]; groups: string[] } {
-  if (!Array.isArray(value)) fail(where, 'must be a list of emails and group names');
-  const emails: string[] = [];
-  const groups: string[] = [];
-  value.forEach((entry: unknown, index) => {
-    if (typeof entry !== 'string') fail(`${where}[${index}]`, 'must be an email or a group name');
-    if (entry.includes('@')) {
-      if (!EMAIL.test(entry)) fail(`${where}[${index}]`, `must be an email address, got ${JSON.stringify(entry)}`);
-      emails.push(entry.toLowerCase());
-    } else {
-      if (!GROUP.test(entry)) fail(`${where}[${index}]`, `must be a group name (letters, digits, _ . : / + = - and spaces), got ${JSON.stringify(entry)}`);
-      groups.push(entry);
-    }
-  });
-  return { emails, groups };
 }
 
 /** Whether this person may ask for access to the target: listed by email or by one of their groups. */
@@ -158,29 +196,6 @@ export function describeRequesters(target: TargetPolicy): string {
   return parts.length === 0 ? 'no one (its policy lists no requesters)' : parts.join(', ');
 }
 
-function wholeNumber(value: unknown, where: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(where, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-/**
- * Access lengths. The maximum is whole minutes (what a request may ask for); the default and the warning
- * may be fractions down to one second, like the other minutes here, so tests and demos can end quickly.
- */
-function parseDurations(entry: Record<string, unknown>, where: string) {
-  const maxDurationMinutes = wholeNumber(entry.maxDurationMinutes, `${where}.maxDurationMinutes`, DEFAULTS.maxDurationMinutes, 1, MAX_DURATION_LIMIT_MINUTES);
-  const defaultDurationMinutes = minutes(entry.defaultDurationMinutes, `${where}.defaultDurationMinutes`, Math.min(DEFAULTS.defaultDurationMinutes, maxDurationMinutes));
-  if (defaultDurationMinutes > maxDurationMinutes) fail(`${where}.defaultDurationMinutes`, `must be at most maxDurationMinutes (${maxDurationMinutes})`);
-  const expiryWarningMinutes = entry.expiryWarningMinutes === 0 ? 0 : minutes(entry.expiryWarningMinutes, `${where}.expiryWarningMinutes`, DEFAULTS.expiryWarningMinutes);
-  return {
-    defaultDurationMinutes,
-    maxDurationMinutes,
-    expiryWarningMinutes,
-    maxExtensions: wholeNumber(entry.maxExtensions, `${where}.maxExtensions`, DEFAULTS.maxExtensions, 0, 100),
-  };
-}
-
 export function parseApprovalPolicy(json: string): ApprovalPolicy {
   let document: unknown;
   try {
@@ -188,16 +203,14 @@ export function parseApprovalPolicy(json: string): ApprovalPolicy {
   } catch (error) {
     fail('', `is not valid JSON (${(error as Error).message})`);
   }
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) fail('', 'must be a JSON object');
-  const record = document as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!['default', 'targets', 'auditors'].includes(key)) fail(key, 'is not a known section (use "default", "targets" and "auditors")');
-  const targetsRaw = record.targets ?? {};
-  if (targetsRaw === null || typeof targetsRaw !== 'object' || Array.isArray(targetsRaw)) fail('targets', 'must be an object keyed by target');
-  const targets: Record<string, TargetPolicy> = {};
-  for (const [key, value] of Object.entries(targetsRaw)) targets[key.toLowerCase()] = parseTarget(value, `targets.${key}`);
-  const auditors = record.auditors === undefined ? [] : parseApprovers(record.auditors, 'auditors').map((auditor) => auditor.email);
-  const policy: ApprovalPolicy = { targets, auditors };
-  if (record.default !== undefined) policy.default = parseTarget(record.default, 'default');
+  const result = v.safeParse(ApprovalPolicySchema, document, { abortEarly: true });
+  if (!result.success) fail(whereOf(result.issues[0]), result.issues[0].message);
+  const { default: fallback, targets, auditors } = result.output;
+  const policy: ApprovalPolicy = {
+    targets: Object.fromEntries(Object.entries(targets).map(([key, target]) => [key.toLowerCase(), target])),
+    auditors: auditors.map((auditor) => auditor.email),
+  };
+  if (fallback) policy.default = fallback;
   if (!policy.default && Object.keys(targets).length === 0) fail('', 'defines no approvers: give "default" or at least one entry in "targets"');
   return policy;
 }

@@ -1,52 +1,39 @@
-/** The auditors' filter: status, target, requester and a time range, validated field by field. */
-import { ValidationError, type FieldProblem } from '../errors.js';
-import { REQUEST_STATUSES, type RequestStatus } from './access-request.js';
+/** The auditors' filter (GET /audit/requests): status, target, requester and a time range, as a schema. */
+import * as v from 'valibot';
+import { ValidationError } from '../errors.js';
+import type { RequestStatus } from './access-request.js';
+import { parseInput, unknownFields } from './field-problems.js';
+import { Cursor, pageLimit, Status } from './list-query.js';
 
-export interface AuditQuery {
-  status?: RequestStatus;
-  target?: string;
-  requester?: string;
-  /** ISO times, inclusive. */
-  from?: string;
-  to?: string;
-  limit: number;
-  cursor?: string;
-}
+const ISO_RULE = 'must be an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z';
+const isoTime = (readAs: (text: string) => string = (text) => text) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{4}-\d{2}-\d{2}/, ISO_RULE),
+    v.transform((text) => Date.parse(readAs(text))),
+    v.check((time) => !Number.isNaN(time), ISO_RULE),
+    v.transform((time) => new Date(time).toISOString()),
+  );
 
-const KNOWN = new Set(['status', 'target', 'requester', 'from', 'to', 'limit', 'cursor']);
+/** GET /audit/requests: every filter optional (an empty one means none), times inclusive, `limit` default 50. */
+export const auditQueryFields = {
+  status: v.optional(Status),
+  target: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]{1,255}$/, 'must be a cluster, replication group or cache security group name'), v.toLowerCase())),
+  requester: v.optional(v.pipe(v.string(), v.regex(/^[^@\s]+@[^@\s]+$/, 'must be an email address'), v.toLowerCase())),
+  from: v.optional(isoTime()),
+  // A bare date as `to` means the whole of that day.
+  to: v.optional(isoTime((text) => (/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T23:59:59.999Z` : text))),
+  limit: pageLimit(50),
+  cursor: v.optional(Cursor),
+};
+const auditQuery = v.object(auditQueryFields);
 
-function isoTime(value: string | undefined, field: string, problems: FieldProblem[]): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  const time = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time)) {
-    problems.push({ field, message: 'must be an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' });
-    return undefined;
-  }
-  return new Date(time).toISOString();
-}
+export type AuditQuery = v.InferOutput<typeof auditQuery> & { status?: RequestStatus };
 
 export function parseAuditQuery(query: Record<string, string | undefined>): AuditQuery {
-  const problems: FieldProblem[] = [];
-  for (const key of Object.keys(query)) if (!KNOWN.has(key)) problems.push({ field: key, message: 'is not a known filter' });
-  const { status, target, requester, limit: rawLimit, cursor } = query;
-  if (status && !REQUEST_STATUSES.includes(status as RequestStatus)) problems.push({ field: 'status', message: `must be one of ${REQUEST_STATUSES.join(', ')}` });
-  if (target && !/^[A-Za-z0-9-]{1,255}$/.test(target)) problems.push({ field: 'target', message: 'must be a cluster, replication group or cache security group name' });
-  if (requester && !/^[^@\s]+@[^@\s]+$/.test(requester)) problems.push({ field: 'requester', message: 'must be an email address' });
-  const from = isoTime(query.from, 'from', problems);
-  // A bare date as `to` means the whole of that day.
-  const to = isoTime(query.to && /^\d{4}-\d{2}-\d{2}$/.test(query.to) ? `${query.to}T23:59:59.999Z` : query.to, 'to', problems);
-  if (from && to && from > to) problems.push({ field: 'to', message: 'must not be before from' });
-  const limit = rawLimit === undefined || rawLimit === '' ? 50 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) problems.push({ field: 'limit', message: 'must be a whole number from 1 to 100' });
-  if (cursor !== undefined && !/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) problems.push({ field: 'cursor', message: 'is not a cursor this API returned' });
-  if (problems.length > 0) throw new ValidationError(problems);
-  return {
-    ...(status ? { status: status as RequestStatus } : {}),
-    ...(target ? { target: target.toLowerCase() } : {}),
-    ...(requester ? { requester: requester.toLowerCase() } : {}),
-    ...(from ? { from } : {}),
-    ...(to ? { to } : {}),
-    limit,
-    ...(cursor ? { cursor } : {}),
-  };
+  // An empty filter box is no filter; an empty cursor is still a bad cursor.
+  const given = Object.fromEntries(Object.entries(query).filter(([key, value]) => value !== '' || key === 'cursor'));
+  const parsed = parseInput(auditQuery, given, unknownFields(given, auditQueryFields, 'is not a known filter'));
+  if (parsed.from && parsed.to && parsed.from > parsed.to) throw new ValidationError([{ field: 'to', message: 'must not be before from' }]);
+  return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined)) as AuditQuery;
 }

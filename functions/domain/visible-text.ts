@@ -8,6 +8,7 @@
  * - control characters other than tab and line breaks.
  * Zero-width joiners and non-joiners inside visible text stay allowed: emoji sequences and several scripts need them.
  */
+import * as v from 'valibot';
 
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/u;
 const CONTROL = /[^\P{Cc}\t\n\r]/u;
@@ -22,3 +23,14 @@ export function visibleTextProblem(text: string): string | undefined {
   if (text.replace(INVISIBLE, '').length === 0) return 'must contain visible text';
   return undefined;
 }
+
+/**
+ * The same rule as a valibot check, for the schemas of reasons and comments. `blankIsNone`: for optional
+ * text, where a blank box means "none" rather than an invisible text.
+ */
+export const visibleText = ({ blankIsNone = false } = {}) =>
+  v.rawCheck<string>(({ dataset, addIssue }) => {
+    if (!dataset.typed || (blankIsNone && dataset.value.trim() === '')) return;
+    const problem = visibleTextProblem(dataset.value);
+    if (problem) addIssue({ message: problem });
+  });

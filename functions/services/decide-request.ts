@@ -3,6 +3,7 @@
  * Each approver decides once; any deny ends the request; N distinct approvals grant it. The store's
  * conditional writes make a double click or two approvers racing end in exactly one outcome.
  */
+import { COMMENT_MAX_LENGTH } from '../domain/action-bodies.js';
 import { checkLinkToken, linkTokenHash, type LinkClaims } from '../domain/approval-links.js';
 import { applyDecision, refuseDecision, type AccessRequestRecord, type Decision, type ExtensionRound, type HistoryEvent } from '../domain/request-lifecycle.js';
 import { checkTransition } from '../domain/request-transitions.js';
@@ -11,8 +12,6 @@ import { requestStore, type LinkItem } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
 import { logger } from '../logger.js';
 import { decideRound } from './extend-access.js';
-
-export const COMMENT_MAX_LENGTH = 500;
 
 function decidedSummary(request: AccessRequestRecord): string {
   const by = request.decidedBy.length > 0 ? ` by ${request.decidedBy.join(', ')}` : '';

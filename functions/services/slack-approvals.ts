@@ -16,6 +16,9 @@
  * redeliver interactions. Doing the work after acknowledging would need a second, queued invocation; for
  * a handful of writes it is not worth it.
  */
+import * as v from 'valibot';
+import { RequestId } from '../domain/access-request.js';
+import { Decision as DecisionChoice } from '../domain/action-bodies.js';
 import { DECISION_BLOCK_ID, approvalRecordedReply } from '../domain/slack-messages.js';
 import type { Decision } from '../domain/request-lifecycle.js';
 import { HttpError, ValidationError } from '../errors.js';
@@ -39,13 +42,25 @@ export interface SlackClick {
   message?: SlackRef;
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
+/** A non-empty string; anything else in an optional place counts as absent, as Slack may omit or change it. */
+const SlackText = v.pipe(v.string(), v.nonEmpty());
+const optionalText = v.fallback(v.optional(SlackText), undefined);
+const withId = v.fallback(v.optional(v.object({ id: optionalText })), undefined);
 
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
+/** The fields cachegate reads of a `block_actions` payload: its own button (block id, action id, request id) and where it was. */
+const DecisionClick = v.object({
+  type: v.literal('block_actions'),
+  user: v.object({ id: SlackText, team_id: optionalText }),
+  actions: v.pipe(
+    v.array(v.unknown()),
+    v.transform((actions) => actions[0]),
+    v.object({ block_id: v.literal(DECISION_BLOCK_ID), action_id: DecisionChoice, value: SlackText }),
+  ),
+  container: v.fallback(v.optional(v.object({ channel_id: optionalText, message_ts: optionalText, is_ephemeral: v.fallback(v.optional(v.boolean()), undefined) })), undefined),
+  channel: withId,
+  message: v.fallback(v.optional(v.object({ ts: optionalText })), undefined),
+  team: withId,
+});
 
 /**
  * The Approve/Deny click in an interaction payload (the form field `payload`, JSON), or undefined when the
@@ -59,22 +74,16 @@ export function parseSlackClick(payload: string | null): SlackClick | undefined 
   } catch {
     throw new ValidationError([{ field: 'payload', message: 'is not JSON' }]);
   }
-  const body = record(parsed);
-  if (body?.type !== 'block_actions') return undefined;
-  const userId = text(record(body.user)?.id);
-  const actions = Array.isArray(body.actions) ? body.actions : [];
-  const action = record(actions[0]);
-  const decision = action?.action_id;
-  const requestId = text(action?.value);
-  if (!userId || action?.block_id !== DECISION_BLOCK_ID || (decision !== 'approve' && decision !== 'deny') || !requestId) return undefined;
-  const container = record(body.container);
-  const channel = text(container?.channel_id) ?? text(record(body.channel)?.id);
-  const ts = text(container?.message_ts) ?? text(record(body.message)?.ts);
-  const teamId = text(record(body.team)?.id) ?? text(record(body.user)?.team_id);
+  const click = v.safeParse(DecisionClick, parsed);
+  if (!click.success) return undefined;
+  const { user, actions: action, container, channel: inChannel, message, team } = click.output;
+  const channel = container?.channel_id ?? inChannel?.id;
+  const ts = container?.message_ts ?? message?.ts;
+  const teamId = team?.id ?? user.team_id;
   return {
-    userId,
-    decision,
-    requestId: requestId.slice(0, 100),
+    userId: user.id,
+    decision: action.action_id,
+    requestId: action.value.slice(0, 100),
     ...(teamId ? { teamId } : {}),
     ...(channel ? { channel } : {}),
     ...(channel && ts && container?.is_ephemeral !== true ? { message: { channel, ts } } : {}),
@@ -123,7 +132,7 @@ export async function handleSlackClick(click: SlackClick, now: Date): Promise<vo
     await feedback('slack.ephemeral', click.requestId, () => slack.postEphemeral(channel, click.userId, message));
   };
 
-  const request = /^[0-9a-f-]{36}$/.test(click.requestId) ? await requestStore.get(click.requestId) : undefined;
+  const request = v.is(RequestId, click.requestId) ? await requestStore.get(click.requestId) : undefined;
   if (!request) return tell('This request no longer exists.');
   const clicker = await clickerOf(click.userId, request, slack);
   if (clicker.kind !== 'approver') {

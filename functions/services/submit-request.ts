@@ -10,11 +10,11 @@ import { policyKeyOf, targetKey } from '../domain/access-request.js';
 import { bodyFingerprint } from '../domain/body-fingerprint.js';
 import { approversForRequest, describeRequesters, mayRequest, policyFor } from '../domain/approval-policy.js';
 import { newRequestRecord, type AccessRequestRecord } from '../domain/request-lifecycle.js';
-import { accessDuration, parseNewAccessRequest } from '../domain/request-rules.js';
+import { accessDuration, parseIdempotencyKey, parseNewAccessRequest } from '../domain/request-rules.js';
 import { slackIdsOf, type SlackTrackedRequest } from '../domain/slack-delivery.js';
 import { unknownTargetProblem } from '../domain/unknown-target.js';
 import { isFinal } from '../domain/request-transitions.js';
-import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, GroupNotFound, InvalidTarget, NotFoundError, UnprocessableError } from '../errors.js';
 import { resolveGrantTarget } from '../adapters/grant-drivers.js';
 import { requestStore, type IdempotencyBinding } from '../adapters/request-store.js';
 import { workflow } from '../adapters/workflow.js';
@@ -23,16 +23,7 @@ import { approvalPolicy } from './approval-policy.js';
 import { checkGrantRoom } from './grant-room.js';
 import { releaseRuleSlot, reserveRuleSlot } from './rule-slots.js';
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-
-export function validateIdempotencyKey(key: string | undefined): string | undefined {
-  if (key === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(key)) {
-    throw new ValidationError([{ field: 'Idempotency-Key', message: 'must be 1 to 128 letters, digits or . _ : -' }]);
-  }
-  return key;
-}
 
 /** The same Idempotency-Key with another body is a client bug: replaying the first request would hide it. */
 function refuseOtherBody(bound: IdempotencyBinding, bodyHash: string): void {
@@ -53,7 +44,7 @@ export async function submitRequest(input: {
 }): Promise<{ request: AccessRequestRecord; replayed: boolean }> {
   const { requester, now } = input;
   const parsed = parseNewAccessRequest(input.body);
-  const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
+  const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
 
   const bodyHash = bodyFingerprint(input.body);
   if (idempotencyKey) {

@@ -1,6 +1,8 @@
 /** Reading requests: one with its history, or a page of them, only as far as the caller may see. */
-import { REQUEST_STATUSES, type RequestStatus } from '../domain/access-request.js';
+import * as v from 'valibot';
+import { RequestId, type RequestStatus } from '../domain/access-request.js';
 import { inApproversQueue } from '../domain/approvers-queue.js';
+import { parseListQuery } from '../domain/list-query.js';
 import { mayView, type AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { InvalidCursor, requestStore, type ListQuery as IndexQuery } from '../adapters/request-store.js';
@@ -43,7 +45,7 @@ export function isAuditor(caller: string): boolean {
 
 /** The request, if the caller may see it (its requester or approvers); 404 otherwise, for acting on it. */
 export async function viewRequest(caller: string, id: string): Promise<AccessRequestRecord> {
-  const request = /^[0-9a-f-]{36}$/.test(id) ? await requestStore.get(id) : undefined;
+  const request = v.is(RequestId, id) ? await requestStore.get(id) : undefined;
   // Not visible and not there look the same, so ids cannot be probed.
   if (!request || !mayView(request, caller)) throw new NotFoundError(`No request ${id} that you can see`);
   return request;
@@ -51,40 +53,23 @@ export async function viewRequest(caller: string, id: string): Promise<AccessReq
 
 /** The request for reading (GET /requests/{id}): auditors may read every one. */
 export async function readRequest(caller: string, id: string): Promise<AccessRequestRecord> {
-  const request = /^[0-9a-f-]{36}$/.test(id) ? await requestStore.get(id) : undefined;
+  const request = v.is(RequestId, id) ? await requestStore.get(id) : undefined;
   if (!request || !(mayView(request, caller) || isAuditor(caller))) throw new NotFoundError(`No request ${id} that you can see`);
   return request;
 }
 
-export interface ListQuery {
-  status?: string;
-  mine?: string;
-  limit?: string;
-  cursor?: string;
-}
-
-export async function listRequests(caller: string, query: ListQuery) {
-  const problems = [];
-  if (query.status !== undefined && !REQUEST_STATUSES.includes(query.status as RequestStatus)) {
-    problems.push({ field: 'status', message: `must be one of ${REQUEST_STATUSES.join(', ')}` });
-  }
-  if (query.mine !== undefined && query.mine !== 'true' && query.mine !== 'false') problems.push({ field: 'mine', message: 'must be true or false' });
-  const limit = query.limit === undefined ? 20 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) problems.push({ field: 'limit', message: 'must be a whole number from 1 to 100' });
-  if (query.cursor !== undefined && !/^[A-Za-z0-9_-]{1,2048}$/.test(query.cursor)) problems.push({ field: 'cursor', message: 'is not a cursor this API returned' });
-  if (problems.length > 0) throw new ValidationError(problems);
-
-  const status = query.status as RequestStatus | undefined;
+export async function listRequests(caller: string, rawQuery: Record<string, string | undefined>) {
+  const { status, mine: mineAsked, limit, cursor } = parseListQuery(rawQuery);
   // Without a status, or with mine=true, the list is the caller's own requests; with a status (and not
   // mine) it is the approvers' queue: the requests in that status the caller is asked to decide on.
-  const mine = query.mine === 'true' || status === undefined;
+  const mine = mineAsked === 'true' || status === undefined;
   const keep = mine
     ? (request: AccessRequestRecord) => status === undefined || request.status === status
     : (request: AccessRequestRecord) => request.status === status && inApproversQueue(request, caller);
   try {
     // Unfiltered, limit + 1 reads tell whether another page exists; filtered, each query reads wider.
     const readSize = mine && status === undefined ? limit + 1 : Math.max(limit + 1, FILTERED_READ_SIZE);
-    return await filledPage(mine ? { requester: caller } : { status: status as RequestStatus }, keep, { limit, readSize, cursor: query.cursor });
+    return await filledPage(mine ? { requester: caller } : { status: status as RequestStatus }, keep, { limit, readSize, cursor });
   } catch (error) {
     if (error instanceof InvalidCursor) throw new ValidationError([{ field: 'cursor', message: 'is not a cursor this API returned for this list' }]);
     throw error;

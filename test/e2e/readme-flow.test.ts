@@ -5,6 +5,11 @@
  */
 import { startFromCommandLine } from '../../local/cli.js';
 import type { LocalStack } from '../../local/stack.js';
+import { checkedFetch } from '../support/openapi.js';
+
+// Every answer of an API route below is checked against the OpenAPI document (/openapi.json).
+const api = checkedFetch();
+const fetch = api.fetch;
 
 let stack: LocalStack | undefined;
 let printed = '';
@@ -136,3 +141,33 @@ it('approve from a Slack DM: its link button opens the approver’s own review p
   expect(updated?.text).toMatch(/bob@example.com/);
   expect(updated?.buttons ?? []).toHaveLength(0);
 }, 60_000);
+
+it('the other routes of the web app answer as the README says, including their errors', async () => {
+  if (!stack) throw new Error('npm start did not start');
+  const base = stack.url;
+  const alice = await aliceToken(base);
+  const as = (token: string | undefined, body?: unknown) => ({
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }),
+  });
+  const description = await fetch(`${base}/openapi.json`);
+  expect(description.status).toBe(200);
+  expect(((await description.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  expect((await fetch(`${base}/targets`, as(alice))).status).toBe(200);
+  expect((await fetch(`${base}/requests?mine=true&limit=2`, as(alice))).status).toBe(200);
+  expect((await fetch(`${base}/requests?limit=0`, as(alice))).status).toBe(400);
+  expect((await fetch(`${base}/audit/requests`, as(alice))).status).toBe(403);
+  const submitted = await submitAsAlice(base, alice, JSON.stringify({ cacheClusterId: 'sessions-mc', sourceSecurityGroupId: 'sg-0a99000000000002', reason: 'to cancel' }));
+  expect(submitted.status).toBe(202);
+  const { id } = await json<{ id: string }>(submitted);
+  expect((await fetch(`${base}/requests/${id}/decision`, as(alice, { decision: 'approve' }))).status).toBe(403);
+  expect((await fetch(`${base}/requests/${id}/extend`, as(alice, { durationMinutes: 30, reason: 'more' }))).status).toBe(409);
+  expect((await fetch(`${base}/requests/${id}/revoke`, as(alice, {}))).status).toBe(409);
+  expect((await fetch(`${base}/requests/${id}/cancel`, as(alice, { reason: 'not needed' }))).status).toBe(200);
+  expect((await fetch(`${base}/requests/${id}`, { headers: {} })).status).toBe(401);
+}, 60_000);
+
+it('every answer above matches the OpenAPI document', () => {
+  expect(api.problems).toEqual([]);
+  expect(api.checked()).toBeGreaterThan(20);
+});

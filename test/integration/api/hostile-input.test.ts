@@ -12,6 +12,7 @@ import { LocalAuthorizer } from '../../../local/http-gateway.js';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { clickPayload, approvalPost } from '../slack/slack-click.js';
 import { approvalLinkFor, call, type ApiReply, type RequestBody } from '../workflow/local-api.js';
+import { checkedAnswers } from '../../support/openapi.js';
 
 const ALICE = 'alice@example.com';
 const OWNER = '987654321021';
@@ -393,4 +394,9 @@ describe('after all of it', () => {
     expect((await call(stack, 'POST', bobsLink, { form: { decision: 'approve' }, headers: { accept: 'application/json' } })).status).toBe(409);
     expect((await store.get(pendingId))?.approvals['bob@example.com']?.decision).toBe('approve');
   });
+});
+
+it('every answer above matches the OpenAPI document (/openapi.json)', () => {
+  expect(checkedAnswers.problems).toEqual([]);
+  expect(checkedAnswers.count).toBeGreaterThan(10);
 });

@@ -1,5 +1,6 @@
 /** Driving the local stack over HTTP the way a person's client would. */
 import type { LocalStack } from '../../../local/stack.js';
+import { checkAnswer } from '../../support/openapi.js';
 
 const FINAL = ['ENDED', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
 
@@ -28,6 +29,7 @@ export async function call<T = Record<string, unknown>>(
   }
   const response = await fetch(`${stack.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await response.text();
+  checkAnswer(method, response.url, response.status, response.headers.get('content-type'), text);
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);

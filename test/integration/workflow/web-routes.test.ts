@@ -1,6 +1,7 @@
 /** The web app's JSON routes on the local stack: who may decide, audit and see, and what they are told. */
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { call, type RequestBody } from './local-api.js';
+import { checkedAnswers } from '../../support/openapi.js';
 
 let stack: LocalStack;
 let id = '';
@@ -84,4 +85,9 @@ describe('GET /audit/requests and GET /targets', () => {
     expect(targets.body.items.map((t) => t.key)).toEqual([]);
     expect((await call(stack, 'GET', '/targets', { as: 'alice@example.com' })).body).toMatchObject({ items: [{ key: 'orders-cache', mode: 'vpc', approvers: ['bob@example.com', 'carol@example.com'] }, { key: 'sessions-mc' }] });
   });
+});
+
+it('every answer above matches the OpenAPI document (/openapi.json)', () => {
+  expect(checkedAnswers.problems).toEqual([]);
+  expect(checkedAnswers.count).toBeGreaterThan(10);
 });
