@@ -13,6 +13,17 @@
  *    (test/integration/bundling proves it, and the same EC2 calls on the wire). Once the SDK ships
  *    literal keys the plugin finds nothing to rewrite, its test says so, and it can go.
  *
+ *    The same plugin also registers only the errors cachegate names. Each client's schema module registers
+ *    every modelled error of its service at load (`n0_registry.registerError(X$, X)`), which keeps every
+ *    error class and schema in each bundle whatever the commands used: 77 errors, about 30 KB, for
+ *    ElastiCache; about 10 KB each for DynamoDB, SQS and Step Functions. cachegate tells AWS errors apart by
+ *    name (functions/adapters/grant-errors.ts) or class (ConditionalCheckFailedException), so a registration
+ *    stays when its error's name appears in the functions' source (functions/**.ts), and always for the
+ *    service's base exception. Any other modelled error still arrives as the service's base exception,
+ *    named by its wire code, with its message and metadata, and is retried (or not) as before: no error of
+ *    these services has a retryable trait (the plugin keeps any that would), and the SDK classifies
+ *    throttling by name and status. The requests on the wire are the same.
+ *
  * 2. sdkClientVersionOnly. Each client imports its whole package.json (about 2 KB, scripts and all) to
  *    read one field, its version, for the User-Agent header; the bundle gets `{ "version" }` alone.
  *
@@ -36,7 +47,10 @@
  *    one that answers in Lambda.
  */
 import type { Plugin } from 'esbuild';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A generated schema module of an AWS SDK client (or of the SDK's nested clients). */
 const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?schemas[\\/]schemas_\d+\.js$/;
@@ -58,13 +72,47 @@ export function literalSchemaKeys(source: string, file = 'schema module'): strin
   });
 }
 
-export function sdkSchemaLiterals(): Plugin {
+/** `n0_registry.registerError(X$, X);`: a modelled error registered at load. */
+const ERROR_REGISTRATION = /^(\w+)_registry\.registerError\((\w+)\$, (\w+)\);\n/gm;
+
+/**
+ * The module with only the error registrations of `kept` names (and the base exception's, registered on
+ * the synthetic `_s_registry`); null when it drops none. An error whose schema has a retryable or
+ * throttling trait is kept too, so that the SDK's retries see it as before.
+ */
+export function keptErrorRegistrations(source: string, kept: ReadonlySet<string>): string | null {
+  let dropped = false;
+  const contents = source.replace(ERROR_REGISTRATION, (line, registry: string, schema: string) => {
+    if (registry === '_s' || kept.has(schema)) return line;
+    const declaration = new RegExp(`^export var ${schema}\\$ = \\[-3,[^;]*;`, 'm').exec(source)?.[0] ?? '';
+    if (/retryable|throttling/.test(declaration)) return line;
+    dropped = true;
+    return '';
+  });
+  return dropped ? contents : null;
+}
+
+/** Every identifier-like word in the TypeScript under `dir`: the error names the code can mention. */
+export function namesInSource(dir: string): Set<string> {
+  const names = new Set<string>();
+  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (file.endsWith('.ts')) for (const [word] of readFileSync(join(dir, file), 'utf8').matchAll(/\b[A-Z]\w*/g)) names.add(word);
+  }
+  return names;
+}
+
+/** `functions`: where the handlers' code is; its error names are the registrations kept. */
+export function sdkSchemaLiterals(functions = fileURLToPath(new URL('../functions', import.meta.url))): Plugin {
   return {
     name: 'sdk-schema-literals',
     setup(build) {
+      let kept: Set<string> | undefined;
       build.onLoad({ filter: SCHEMA_MODULE }, async (args) => {
-        const contents = literalSchemaKeys(await readFile(args.path, 'utf8'), args.path);
-        return contents === null ? undefined : { contents, loader: 'js' };
+        kept ??= namesInSource(functions);
+        const source = await readFile(args.path, 'utf8');
+        const literal = literalSchemaKeys(source, args.path) ?? source;
+        const contents = keptErrorRegistrations(literal, kept) ?? literal;
+        return contents === source ? undefined : { contents, loader: 'js' };
       });
     },
   };

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import plugins, {
   endpointCacheLru,
+  keptErrorRegistrations,
   lambdaCredentialsFromEnv,
   literalSchemaKeys,
   nativeSha256Only,
@@ -84,6 +85,36 @@ describe('sdkSchemaLiterals', () => {
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
     expect(canonical(after)).toBe(canonical(before));
     expect(readFileSync(rewritten.outfile, 'utf8')).not.toMatch(/\[_\w+\]:/);
+  });
+
+  it('registers only the errors the functions name, the base exception always, and any retryable one', () => {
+    const source = [
+      'export var BaseException$ = [-3, _s, "BaseException", 0, [], []];',
+      '_s_registry.registerError(BaseException$, BaseException);',
+      'export var NamedFault$ = [-3, n0, _NF,\n    { "error": _c },\n    [_m],\n    [0]\n];',
+      'n0_registry.registerError(NamedFault$, NamedFault);',
+      'export var OtherFault$ = [-3, n0, _OF,\n    { "error": _c },\n    [_m],\n    [0]\n];',
+      'n0_registry.registerError(OtherFault$, OtherFault);',
+      'export var SlowDown$ = [-3, n0, _SD,\n    { "error": _c, "retryable": { "throttling": true } },\n    [_m],\n    [0]\n];',
+      'n0_registry.registerError(SlowDown$, SlowDown);',
+      '',
+    ].join('\n');
+    const kept = keptErrorRegistrations(source, new Set(['NamedFault'])) ?? '';
+    expect(kept).toContain('_s_registry.registerError(BaseException$, BaseException);');
+    expect(kept).toContain('n0_registry.registerError(NamedFault$, NamedFault);');
+    expect(kept).toContain('n0_registry.registerError(SlowDown$, SlowDown);');
+    expect(kept).not.toContain('registerError(OtherFault$');
+    expect(keptErrorRegistrations(source, new Set(['NamedFault', 'OtherFault']))).toBeNull();
+  });
+
+  it('leaves out the error classes no function names: ElastiCache keeps the faults the grant drivers map', async () => {
+    const source = "export { ElastiCacheClient, DescribeCacheClustersCommand } from '@aws-sdk/client-elasticache';";
+    const errors = /client-elasticache\/dist-es\/models\/errors\.js$/;
+    const { outfile, bytesOf } = await bundle('elasticache-errors', source, { format: 'esm', plugins: [sdkSchemaLiterals()] });
+    const text = readFileSync(outfile, 'utf8');
+    expect(text).toContain('registerError(CacheClusterNotFoundFault$');
+    expect(text).not.toContain('registerError(SnapshotNotFoundFault$');
+    expect(bytesOf(errors)).toBeLessThan(6 * 1024);
   });
 
   it('is still needed: without it, three EC2 commands keep every EC2 schema (drop the plugin when this fails)', async () => {
