@@ -4,13 +4,16 @@
  * is in wire-equality.test.ts.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import plugins, {
   endpointCacheLru,
+  keepSources,
   keptErrorRegistrations,
   lambdaCredentialsFromEnv,
   literalSchemaKeys,
@@ -18,12 +21,14 @@ import plugins, {
   sdkClientVersionOnly,
   sdkEventStreamsLeftOut,
   sdkSchemaLiterals,
+  sourceMapsOfOwnCode,
 } from '../../../scripts/esbuild-plugins.js';
 
 const ROOT = join(__dirname, '../../..');
 const dependencies = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
 const sdkClients = dependencies.filter((name) => name.startsWith('@aws-sdk/client-'));
 const load = createRequire(__filename);
+const run = promisify(execFile);
 let dir: string;
 
 beforeAll(() => {
@@ -65,6 +70,7 @@ test('the serverless.yml list is every plugin, in this order', () => {
     'endpoint-cache-lru',
     'native-sha256-only',
     'lambda-credentials-from-env',
+    'source-maps-of-own-code',
   ]);
 });
 
@@ -205,4 +211,27 @@ test('lambdaCredentialsFromEnv: the default chain (SSO, STS, INI files) leaves t
   } finally {
     process.env = saved;
   }
+});
+
+describe('sourceMapsOfOwnCode', () => {
+  it('keeps the sources asked for; a position that mapped elsewhere maps to nothing', () => {
+    // Line 1: col 0 → own.ts 0:0, col 5 → dep.js 0:0, col 9 → dep.js 1:0, col 12 → own.ts 1:4 (name 0).
+    const map = { version: 3, sources: ['dep.js', 'own.ts'], names: ['x'], mappings: 'ACAA,KDAA,IACA,GCAIA' };
+    const kept = keepSources(map, (source) => source === 'own.ts');
+    expect(kept.sources).toEqual(['own.ts']);
+    // own.ts is now source 0: col 0 → 0:0:0, col 5 unmapped (one segment for both dep.js ones), col 12 → 0:1:4 name 0.
+    expect(kept.mappings).toBe('AAAA,K,OACIA');
+    expect(keepSources(map, () => true).mappings).toBe(map.mappings);
+  });
+
+  it('stack traces still point at our own file and line, and the map lists no dependency', async () => {
+    const own = join(dir, 'thrower.ts');
+    writeFileSync(own, "import { HttpRequest } from '@smithy/core/protocols';\nexport const request = new HttpRequest({});\nthrow new Error('from our own line 3');\n");
+    const outfile = join(dir, 'thrower.mjs');
+    await build({ entryPoints: [own], bundle: true, platform: 'node', format: 'esm', minify: true, sourcemap: 'linked', nodePaths: [join(ROOT, 'node_modules')], plugins: [sourceMapsOfOwnCode()], outfile, logLevel: 'silent' });
+    const map = JSON.parse(readFileSync(`${outfile}.map`, 'utf8')) as { sources: string[] };
+    expect(map.sources).toEqual([expect.stringMatching(/thrower\.ts$/)]);
+    const failed = await run(process.execPath, ['--enable-source-maps', outfile]).catch((error: { stderr: string }) => error);
+    expect((failed as { stderr: string }).stderr).toMatch(/thrower\.ts:3:\d+/);
+  });
 });
