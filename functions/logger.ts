@@ -1,40 +1,34 @@
 /**
- * Structured JSON logs, one object a line, with the request id on every line once it is known
- * (the same shape as Powertools Logger's `appendKeys`). Never pass a token, a signature, a secret or a
- * full approval link: the fields are written as given.
+ * Structured JSON logs through Powertools Logger: one object a line, with Lambda's context (function name,
+ * request id, cold start, X-Ray trace id: `logContext()` in each middleware stack), the level from LOG_LEVEL
+ * (or Lambda's own log level setting), and the request id on every line once it is known. Never pass a
+ * token, a signature, a secret or a full approval link: the fields are written as given.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logConfig } from './config.js';
 
-type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'SILENT' } as const;
+
+const powertools = new Logger({ serviceName: 'cachegate', logLevel: LEVELS[logConfig().level] });
 
 // One set of keys per invocation: in Lambda a container runs one at a time, but the local stack runs many
-// concurrently in one process, and their lines must not borrow each other's request ids.
+// concurrently in one process, and their lines must not borrow each other's request ids. So the keys are
+// passed with each line rather than kept on the (shared) Powertools instance.
 const invocationKeys = new AsyncLocalStorage<Record<string, unknown>>();
 const processKeys: Record<string, unknown> = {};
 const currentKeys = (): Record<string, unknown> => invocationKeys.getStore() ?? processKeys;
 
-function errorFields(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) return { error: { name: error.name, message: error.message, stack: error.stack } };
-  return error === undefined ? {} : { error: String(error) };
-}
-
-function write(level: Level, message: string, fields: Record<string, unknown> = {}): void {
-  if (ORDER[level] < ORDER[logConfig().level]) return;
-  const { error, ...rest } = fields;
-  const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...currentKeys(), ...rest, ...errorFields(error) });
-  if (level === 'error' || level === 'warn') process.stderr.write(`${line}\n`);
-  else process.stdout.write(`${line}\n`);
-}
+type Fields = Record<string, unknown>;
 
 export const logger = {
-  debug: (message: string, fields?: Record<string, unknown>) => write('debug', message, fields),
-  info: (message: string, fields?: Record<string, unknown>) => write('info', message, fields),
-  warn: (message: string, fields?: Record<string, unknown>) => write('warn', message, fields),
-  error: (message: string, fields?: Record<string, unknown>) => write('error', message, fields),
+  debug: (message: string, fields?: Fields) => powertools.debug(message, { ...currentKeys(), ...fields }),
+  info: (message: string, fields?: Fields) => powertools.info(message, { ...currentKeys(), ...fields }),
+  warn: (message: string, fields?: Fields) => powertools.warn(message, { ...currentKeys(), ...fields }),
+  error: (message: string, fields?: Fields) => powertools.error(message, { ...currentKeys(), ...fields }),
   /** Keys added to every following line of this invocation (reset with resetKeys). */
-  appendKeys(extra: Record<string, unknown>): void {
+  appendKeys(extra: Fields): void {
     Object.assign(currentKeys(), extra);
   },
   resetKeys(): void {
@@ -46,3 +40,6 @@ export const logger = {
     return invocationKeys.run({}, run);
   },
 };
+
+/** Powertools' middy middleware: Lambda's context (and cold start) on every line of the invocation. */
+export const logContext = () => injectLambdaContext(powertools);

@@ -1,9 +1,14 @@
 /**
- * One AWS JSON 1.1 operation as a signed HTTPS call: SigV4 from @smithy/signature-v4, the SDK's Node HTTP
- * handler, credentials from the environment. For the few calls where a whole SDK client would cost more
- * bundle than it gives (parameter-store.ts: SSM's client registers ~200 errors, 67 KB; event-bus.ts:
- * EventBridge's client, measured in docs/events.md). What we own per operation is its JSON request and
- * reply; the endpoint is `<service>.<region>.amazonaws.com` (`.com.cn` in China), or the local one.
+ * One AWS JSON operation as a signed HTTPS call: SigV4 from @smithy/signature-v4, the SDK's Node HTTP
+ * handler, credentials from the environment. JSON-RPC (POST `/`, the operation in X-Amz-Target, AWS JSON
+ * 1.0 or 1.1), or a REST-JSON operation that POSTs its whole input as the body (SES v2 SendEmail). For the
+ * calls where a whole SDK client would cost more bundle than it gives: a client brings its service's
+ * schemas, endpoint rules and protocol on top of the SDK core the functions already carry for DynamoDB
+ * (parameter-store.ts: SSM's client registers ~200 errors, 67 KB; event-bus.ts: EventBridge's client,
+ * measured in docs/events.md; notification-queue.ts and workflow.ts: SQS and Step Functions, 8-10 KB each;
+ * email.ts: SES v2, about 25 KB with its REST protocol). What we own per operation is its JSON request and
+ * reply, each checked against what the service's SDK client sends; the endpoint is
+ * `<prefix>.<region>.amazonaws.com` (`.com.cn` in China), or the local one.
  */
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { Sha256 } from '@smithy/core/checksum';
@@ -41,10 +46,22 @@ export interface AwsJsonService {
   call<Reply>(operation: string, body: unknown): Promise<Reply>;
 }
 
+/** How a service differs from the AWS JSON 1.1 default. */
+export interface AwsJsonProtocol {
+  /** AWS JSON 1.0 (SQS, Step Functions) instead of 1.1. */
+  jsonVersion?: '1.0' | '1.1';
+  /** Headers of the service's own (SQS's query-compatibility mode). */
+  headers?: Record<string, string>;
+  /** The endpoint's first label when it is not the signing name (SES: `email`). */
+  endpointPrefix?: string;
+  /** REST-JSON: each operation's path, POSTed with the input as the body (no X-Amz-Target). */
+  paths?: Record<string, string>;
+}
+
 /**
- * A service spoken to in AWS JSON 1.1: `service` is its signing name and endpoint prefix (ssm, events),
+ * A service spoken to in AWS JSON: `service` is its signing name and endpoint prefix (ssm, events),
  * `targetPrefix` its X-Amz-Target prefix (AmazonSSM, AWSEvents), `label` its name in error messages (SSM,
- * EventBridge), `endpoint` the local endpoint's key.
+ * EventBridge), `endpoint` the local endpoint's key; `protocol` what differs from AWS JSON 1.1.
  */
 export function awsJsonService(
   service: string,
@@ -52,6 +69,7 @@ export function awsJsonService(
   label: string,
   endpoint: keyof AwsConfig['endpoints'],
   timeouts = { connectionMs: 3000, requestMs: 5000 },
+  protocol: AwsJsonProtocol = {},
 ): AwsJsonService {
   let shared: { signer: SignatureV4; http: NodeHttpHandler; url: URL } | undefined;
   const transport = (): NonNullable<typeof shared> => {
@@ -60,7 +78,7 @@ export function awsJsonService(
       shared = {
         signer: new SignatureV4({ service, region, credentials: fromEnv(), sha256: Sha256 }),
         http: new NodeHttpHandler({ connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs }),
-        url: new URL(endpoints[endpoint] ?? `https://${service}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`),
+        url: new URL(endpoints[endpoint] ?? `https://${protocol.endpointPrefix ?? service}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`),
       };
     }
     return shared;
@@ -68,18 +86,24 @@ export function awsJsonService(
   return {
     async call<Reply>(operation: string, body: unknown): Promise<Reply> {
       const { signer, http, url } = transport();
+      const path = protocol.paths?.[operation];
+      const protocolHeaders: Record<string, string> =
+        path === undefined
+          ? { 'content-type': `application/x-amz-json-${protocol.jsonVersion ?? '1.1'}`, 'x-amz-target': `${targetPrefix}.${operation}` }
+          : { 'content-type': 'application/json' };
       const request = new HttpRequest({
         method: 'POST',
         protocol: url.protocol,
         hostname: url.hostname,
         port: url.port ? Number(url.port) : undefined,
-        path: '/',
-        headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${targetPrefix}.${operation}` },
+        path: path ?? '/',
+        headers: { host: url.host, ...protocolHeaders, ...protocol.headers },
         body: JSON.stringify(body),
       });
       const { response } = await http.handle((await signer.sign(request)) as HttpRequest);
       const text = await readBody(response.body as AsyncIterable<Uint8Array> | undefined);
-      if (response.statusCode === 200) return JSON.parse(text) as Reply;
+      // Some operations answer 200 with no body at all (SQS ChangeMessageVisibility).
+      if (response.statusCode === 200) return (text === '' ? {} : JSON.parse(text)) as Reply;
       let reply: { __type?: string; message?: string; Message?: string } = {};
       try {
         reply = JSON.parse(text) as typeof reply;

@@ -1,12 +1,13 @@
 /**
  * Sends email through one of three transports, chosen by EMAIL_TRANSPORT (functions/config.ts):
  *
- * - `ses`: Amazon SES v2 SendEmail with Simple content; the client is built once per container, on first use.
+ * - `ses`: Amazon SES v2 SendEmail with Simple content, as one signed call (aws-json-call.ts, which says why
+ *   not @aws-sdk/client-sesv2; test/integration/notifications/email.test.ts checks the request).
  * - `smtp`: nodemailer over SMTP_URL (smtp://user:pass@host:port), e.g. a local MailHog/Mailpit.
  * - `outbox`: POST the message as JSON to OUTBOX_URL + '/email', the local sink (local/sinks/outbox.ts).
  *
  * One attempt per send, at most EMAIL_ATTEMPT_TIMEOUT_MS: retrying (with back-off, for over an hour) is the
- * durable delivery path's job, so the SES client makes one attempt too. Every failure is a DeliveryFailed:
+ * durable delivery path's job, so the SES call makes one attempt too. Every failure is a DeliveryFailed:
  * - retryable, not sent: SES throttling and sending quota (TooManyRequestsException, LimitExceededException,
  *   Throttling), an SMTP 4xx reply, the connection refused;
  * - retryable, maybe sent (DeliveryUncertain): no answer in time, a broken connection, a 5xx from SES or
@@ -14,11 +15,10 @@
  * - not retryable: a bad or unverified address, rejected content, paused or suspended sending, SMTP
  *   5xx replies, bad SMTP credentials, any other 4xx.
  */
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Transporter } from 'nodemailer';
 import { emailConfig, type EmailConfig } from '../config.js';
 import { ConfigError, DeliveryFailed, DeliveryUncertain } from '../errors.js';
-import { awsClient } from './aws-client.js';
+import { AwsJsonError, awsJsonService, type AwsJsonService } from './aws-json-call.js';
 import { fetchFailure, httpFailure } from './delivery-failure.js';
 
 export interface EmailMessage {
@@ -35,20 +35,21 @@ export interface EmailSender {
 }
 
 export interface EmailSenderDeps {
-  /** SES: a client to use instead of the module's shared one (tests). */
-  ses?: SESv2Client;
   /** Outbox: the fetch to POST with (defaults to the global one). */
   fetch?: typeof fetch;
 }
 
-let sharedSes: SESv2Client | undefined;
+let sharedSes: AwsJsonService | undefined;
 
-/** The SES v2 client, built once per container from AWS_REGION (and SES_ENDPOINT locally): one short attempt. */
-function sesClient(attemptTimeoutMs: number): SESv2Client {
-  if (!sharedSes) {
-    // One short attempt: the notification queue retries, with backoff, for over an hour.
-    sharedSes = awsClient(SESv2Client, 'ses', { maxAttempts: 1, requestHandler: { connectionTimeout: attemptTimeoutMs, requestTimeout: attemptTimeoutMs } });
-  }
+/**
+ * SES v2, once per container, from AWS_REGION (and SES_ENDPOINT locally). One short attempt (no
+ * withRetries): the notification queue retries, with backoff, for over an hour.
+ */
+function ses(attemptTimeoutMs: number): AwsJsonService {
+  sharedSes ??= awsJsonService('ses', '', 'SES', 'ses', { connectionMs: attemptTimeoutMs, requestMs: attemptTimeoutMs }, {
+    endpointPrefix: 'email',
+    paths: { SendEmail: '/v2/email/outbound-emails' },
+  });
   return sharedSes;
 }
 
@@ -56,14 +57,13 @@ function sesClient(attemptTimeoutMs: number): SESv2Client {
 const SES_RETRY_LATER = new Set(['TooManyRequestsException', 'LimitExceededException', 'Throttling', 'ThrottlingException']);
 
 function sesFailure(error: unknown, attemptTimeoutMs: number): DeliveryFailed {
-  const { name, $metadata, $fault } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
-  const status = $metadata?.httpStatusCode;
-  const what = `SES SendEmail: ${name ?? 'error'}`;
-  if ((name && SES_RETRY_LATER.has(name)) || status === 429) return new DeliveryFailed(what, true);
-  if ($fault === 'server' || (status !== undefined && status >= 500)) return new DeliveryUncertain(what);
-  if (status !== undefined && status >= 400) return new DeliveryFailed(what, false);
   // No HTTP answer: the connection or the timeout.
-  return fetchFailure(error, 'SES SendEmail', attemptTimeoutMs);
+  if (!(error instanceof AwsJsonError)) return fetchFailure(error, 'SES SendEmail', attemptTimeoutMs);
+  const { name, httpStatus } = error;
+  const what = `SES SendEmail: ${name}`;
+  if (SES_RETRY_LATER.has(name) || httpStatus === 429) return new DeliveryFailed(what, true);
+  if (httpStatus >= 500) return new DeliveryUncertain(what);
+  return new DeliveryFailed(what, false);
 }
 
 /** nodemailer's errors: SMTP replies carry responseCode (4xx: try later, 5xx: permanent); the rest are sockets. */
@@ -85,11 +85,11 @@ function checkMessage(msg: EmailMessage): void {
   if (msg.to.length === 0) throw new DeliveryFailed('An email needs at least one recipient', false);
 }
 
-function sesSender(config: EmailConfig, client: () => SESv2Client): EmailSender {
+function sesSender(config: EmailConfig): EmailSender {
   return {
     async send(msg) {
       checkMessage(msg);
-      const command = new SendEmailCommand({
+      const input = {
         FromEmailAddress: config.from,
         Destination: { ToAddresses: msg.to },
         Content: {
@@ -98,10 +98,10 @@ function sesSender(config: EmailConfig, client: () => SESv2Client): EmailSender 
             Body: { Text: { Data: msg.text, Charset: 'UTF-8' }, Html: { Data: msg.html, Charset: 'UTF-8' } },
           },
         },
-        EmailTags: msg.tags ? Object.entries(msg.tags).map(([Name, Value]) => ({ Name: sesTag(Name), Value: sesTag(Value) })) : undefined,
-      });
+        ...(msg.tags ? { EmailTags: Object.entries(msg.tags).map(([Name, Value]) => ({ Name: sesTag(Name), Value: sesTag(Value) })) } : {}),
+      };
       try {
-        await client().send(command);
+        await ses(config.attemptTimeoutMs).call('SendEmail', input);
       } catch (error) {
         throw sesFailure(error, config.attemptTimeoutMs);
       }
@@ -161,7 +161,7 @@ function outboxSender(config: EmailConfig, fetchFn: typeof fetch): EmailSender {
 export function createEmailSender(config: EmailConfig, deps: EmailSenderDeps = {}): EmailSender {
   switch (config.transport) {
     case 'ses':
-      return sesSender(config, () => deps.ses ?? sesClient(config.attemptTimeoutMs));
+      return sesSender(config);
     case 'smtp':
       return smtpSender(config);
     case 'outbox':

@@ -19,6 +19,8 @@ const THROTTLING: ErrorTable = {
   RequestLimitExceeded: GrantThrottled,
   TooManyRequestsException: GrantThrottled,
   APICallRateForCustomerExceeded: GrantThrottled,
+  // The same, as the SDK names the modelled error (by its shape); named here, the bundle keeps it modelled.
+  APICallRateForCustomerExceededFault: GrantThrottled,
 };
 
 export const CLASSIC_ERRORS: ErrorTable = {

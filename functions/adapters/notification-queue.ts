@@ -5,12 +5,14 @@
  * anything still not queued is thrown, so the caller (a Step Functions task) fails and is retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { notificationQueueConfig } from '../config.js';
 import type { NotificationJob } from '../domain/notification-delivery.js';
-import { awsClient } from './aws-client.js';
+import { awsJsonService, withRetries } from './aws-json-call.js';
 
-const client = /* @__PURE__ */ awsClient(SQSClient, 'sqs');
+// SQS's JSON protocol, as @aws-sdk/client-sqs speaks it (aws-json-call.ts says why not the client; the
+// tests compare the requests). The SDK's client sends to the queue URL's host: sqs.<region>.amazonaws.com for a
+// queue CloudFormation makes, the endpoint this calls.
+const sqs = /* @__PURE__ */ awsJsonService('sqs', 'AmazonSQS', 'SQS', 'sqs', undefined, { jsonVersion: '1.0', headers: { 'x-amzn-query-mode': 'true' } });
 
 const BATCH = 10;
 const ATTEMPTS = 4;
@@ -21,7 +23,7 @@ export const notificationQueue = {
     for (let start = 0; start < jobs.length; start += BATCH) {
       let pending = jobs.slice(start, start + BATCH).map((job, index) => ({ Id: String(index), MessageBody: JSON.stringify(job) }));
       for (let attempt = 1; pending.length > 0; attempt++) {
-        const { Failed } = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+        const { Failed } = await withRetries(() => sqs.call<{ Failed?: { Id: string; Code?: string }[] }>('SendMessageBatch', { QueueUrl: queueUrl, Entries: pending }));
         const failedIds = new Set((Failed ?? []).map((entry) => entry.Id));
         pending = pending.filter((entry) => failedIds.has(entry.Id));
         if (pending.length === 0) break;
@@ -33,6 +35,6 @@ export const notificationQueue = {
 
   /** A message received by the consumer comes back after `seconds` (its retry backoff). */
   async retryLater(receiptHandle: string, seconds: number): Promise<void> {
-    await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: notificationQueueConfig().queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
+    await withRetries(() => sqs.call('ChangeMessageVisibility', { QueueUrl: notificationQueueConfig().queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
   },
 };

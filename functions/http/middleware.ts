@@ -17,7 +17,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isThrottlingError } from '@smithy/core/retry';
 import { GrantThrottled, HttpError, ServiceUnavailableError } from '../errors.js';
-import { logger } from '../logger.js';
+import { logContext, logger } from '../logger.js';
 import type { AnyMiddleware } from '../secrets-middleware.js';
 import { withInvocationSecrets } from '../secrets.js';
 
@@ -84,10 +84,11 @@ export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
     .use(httpSecurityHeaders({ contentSecurityPolicy: { 'style-src': "'unsafe-inline'", 'form-action': "'self'", sandbox: 'allow-forms', 'navigate-to': '' } }))
     .use(noStore)
     .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR_BODY }))
+    .use(logContext())
     .use({
       before: (request) => {
         logger.resetKeys();
-        logger.appendKeys({ awsRequestId: request.context.awsRequestId, route: request.event.routeKey });
+        logger.appendKeys({ route: request.event.routeKey });
       },
       onError: (request) => {
         let error = request.error;

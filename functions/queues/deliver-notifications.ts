@@ -10,7 +10,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { NotificationJob } from '../domain/notification-delivery.js';
 import { countMetric } from '../adapters/metrics.js';
 import { notificationQueue } from '../adapters/notification-queue.js';
-import { logger } from '../logger.js';
+import { logContext, logger } from '../logger.js';
 import { ambientSecret, SLACK_NOTIFY_SECRETS, withInvocationSecrets } from '../secrets.js';
 import { secretsMiddleware } from '../secrets-middleware.js';
 import { deliverNotification } from '../services/deliver-notification.js';
@@ -63,12 +63,8 @@ async function deliverBatch(event: SQSEvent): Promise<SQSBatchResponse> {
 }
 
 const invoke = middy<SQSEvent, SQSBatchResponse>()
-  .use({
-    before: (request) => {
-      logger.resetKeys();
-      logger.appendKeys({ awsRequestId: request.context.awsRequestId });
-    },
-  })
+  .use(logContext())
+  .use({ before: () => logger.resetKeys() })
   .use(secretsMiddleware(['linkSigningKey', ...SLACK_NOTIFY_SECRETS]))
   .handler((event, context) => withInvocationSecrets(context, () => deliverBatch(event)));
 

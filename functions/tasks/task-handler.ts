@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger } from '../logger.js';
+import { logContext, logger } from '../logger.js';
 import type { AnyMiddleware } from '../secrets-middleware.js';
 import { withInvocationSecrets } from '../secrets.js';
 
@@ -17,15 +17,17 @@ export function taskHandler<TInput extends TaskInput, TResult>(
   task: (input: TInput, context: Context) => Promise<TResult>,
   options: { use?: readonly AnyMiddleware[] } = {},
 ) {
-  const handler = middy<TInput, TResult>().use({
-    before: (request) => {
-      logger.resetKeys();
-      logger.appendKeys({ awsRequestId: request.context.awsRequestId, requestId: request.event.requestId });
-    },
-    onError: (request) => {
-      logger.warn('task failed', { error: request.error });
-    },
-  });
+  const handler = middy<TInput, TResult>()
+    .use(logContext())
+    .use({
+      before: (request) => {
+        logger.resetKeys();
+        logger.appendKeys({ requestId: request.event.requestId });
+      },
+      onError: (request) => {
+        logger.warn('task failed', { error: request.error });
+      },
+    });
   for (const middleware of options.use ?? []) handler.use(middleware);
   // The secrets on the context also reach code far from the task (notifications): secrets.ts, ambientSecret.
   const invoke = handler.handler((input, context) => withInvocationSecrets(context, () => task(input, context)));

@@ -47,11 +47,12 @@ for (const stream of [process.stdout, process.stderr]) {
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
-    // EMF lines (the product's metrics, functions/adapters/metrics.ts) are checked like debug lines.
-    const level = text.startsWith('{"_aws":') ? 'debug' : /^\{"level":"(debug|info|warn|error)"/.exec(text)?.[1];
+    // EMF lines (the product's metrics, functions/adapters/metrics.ts) are checked like debug lines;
+    // Powertools Logger's lines (functions/logger.ts) start with their level.
+    const level = text.startsWith('{"_aws":') ? 'DEBUG' : /^\{"level":"(TRACE|DEBUG|INFO|WARN|ERROR|CRITICAL)"/.exec(text)?.[1];
     if (level === undefined) return write(chunk, ...rest);
     record('log', text);
-    if (level === 'error') return write(chunk, ...rest);
+    if (level === 'ERROR' || level === 'CRITICAL') return write(chunk, ...rest);
     const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
     callback?.();
     return true;

@@ -4,25 +4,31 @@
  * is in wire-equality.test.ts.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import plugins, {
   endpointCacheLru,
+  keepSources,
+  keptErrorRegistrations,
   lambdaCredentialsFromEnv,
   literalSchemaKeys,
   nativeSha256Only,
   sdkClientVersionOnly,
   sdkEventStreamsLeftOut,
   sdkSchemaLiterals,
+  sourceMapsOfOwnCode,
 } from '../../../scripts/esbuild-plugins.js';
 
 const ROOT = join(__dirname, '../../..');
 const dependencies = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
 const sdkClients = dependencies.filter((name) => name.startsWith('@aws-sdk/client-'));
 const load = createRequire(__filename);
+const run = promisify(execFile);
 let dir: string;
 
 beforeAll(() => {
@@ -64,6 +70,7 @@ test('the serverless.yml list is every plugin, in this order', () => {
     'endpoint-cache-lru',
     'native-sha256-only',
     'lambda-credentials-from-env',
+    'source-maps-of-own-code',
   ]);
 });
 
@@ -84,6 +91,36 @@ describe('sdkSchemaLiterals', () => {
     expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
     expect(canonical(after)).toBe(canonical(before));
     expect(readFileSync(rewritten.outfile, 'utf8')).not.toMatch(/\[_\w+\]:/);
+  });
+
+  it('registers only the errors the functions name, the base exception always, and any retryable one', () => {
+    const source = [
+      'export var BaseException$ = [-3, _s, "BaseException", 0, [], []];',
+      '_s_registry.registerError(BaseException$, BaseException);',
+      'export var NamedFault$ = [-3, n0, _NF,\n    { "error": _c },\n    [_m],\n    [0]\n];',
+      'n0_registry.registerError(NamedFault$, NamedFault);',
+      'export var OtherFault$ = [-3, n0, _OF,\n    { "error": _c },\n    [_m],\n    [0]\n];',
+      'n0_registry.registerError(OtherFault$, OtherFault);',
+      'export var SlowDown$ = [-3, n0, _SD,\n    { "error": _c, "retryable": { "throttling": true } },\n    [_m],\n    [0]\n];',
+      'n0_registry.registerError(SlowDown$, SlowDown);',
+      '',
+    ].join('\n');
+    const kept = keptErrorRegistrations(source, new Set(['NamedFault'])) ?? '';
+    expect(kept).toContain('_s_registry.registerError(BaseException$, BaseException);');
+    expect(kept).toContain('n0_registry.registerError(NamedFault$, NamedFault);');
+    expect(kept).toContain('n0_registry.registerError(SlowDown$, SlowDown);');
+    expect(kept).not.toContain('registerError(OtherFault$');
+    expect(keptErrorRegistrations(source, new Set(['NamedFault', 'OtherFault']))).toBeNull();
+  });
+
+  it('leaves out the error classes no function names: ElastiCache keeps the faults the grant drivers map', async () => {
+    const source = "export { ElastiCacheClient, DescribeCacheClustersCommand } from '@aws-sdk/client-elasticache';";
+    const errors = /client-elasticache\/dist-es\/models\/errors\.js$/;
+    const { outfile, bytesOf } = await bundle('elasticache-errors', source, { format: 'esm', plugins: [sdkSchemaLiterals()] });
+    const text = readFileSync(outfile, 'utf8');
+    expect(text).toContain('registerError(CacheClusterNotFoundFault$');
+    expect(text).not.toContain('registerError(SnapshotNotFoundFault$');
+    expect(bytesOf(errors)).toBeLessThan(6 * 1024);
   });
 
   it('is still needed: without it, three EC2 commands keep every EC2 schema (drop the plugin when this fails)', async () => {
@@ -174,4 +211,27 @@ test('lambdaCredentialsFromEnv: the default chain (SSO, STS, INI files) leaves t
   } finally {
     process.env = saved;
   }
+});
+
+describe('sourceMapsOfOwnCode', () => {
+  it('keeps the sources asked for; a position that mapped elsewhere maps to nothing', () => {
+    // Line 1: col 0 → own.ts 0:0, col 5 → dep.js 0:0, col 9 → dep.js 1:0, col 12 → own.ts 1:4 (name 0).
+    const map = { version: 3, sources: ['dep.js', 'own.ts'], names: ['x'], mappings: 'ACAA,KDAA,IACA,GCAIA' };
+    const kept = keepSources(map, (source) => source === 'own.ts');
+    expect(kept.sources).toEqual(['own.ts']);
+    // own.ts is now source 0: col 0 → 0:0:0, col 5 unmapped (one segment for both dep.js ones), col 12 → 0:1:4 name 0.
+    expect(kept.mappings).toBe('AAAA,K,OACIA');
+    expect(keepSources(map, () => true).mappings).toBe(map.mappings);
+  });
+
+  it('stack traces still point at our own file and line, and the map lists no dependency', async () => {
+    const own = join(dir, 'thrower.ts');
+    writeFileSync(own, "import { HttpRequest } from '@smithy/core/protocols';\nexport const request = new HttpRequest({});\nthrow new Error('from our own line 3');\n");
+    const outfile = join(dir, 'thrower.mjs');
+    await build({ entryPoints: [own], bundle: true, platform: 'node', format: 'esm', minify: true, sourcemap: 'linked', nodePaths: [join(ROOT, 'node_modules')], plugins: [sourceMapsOfOwnCode()], outfile, logLevel: 'silent' });
+    const map = JSON.parse(readFileSync(`${outfile}.map`, 'utf8')) as { sources: string[] };
+    expect(map.sources).toEqual([expect.stringMatching(/thrower\.ts$/)]);
+    const failed = await run(process.execPath, ['--enable-source-maps', outfile]).catch((error: { stderr: string }) => error);
+    expect((failed as { stderr: string }).stderr).toMatch(/thrower\.ts:3:\d+/);
+  });
 });

@@ -38,9 +38,11 @@ test.each([
   ['listRequests', ['@aws-sdk/client-dynamodb']],
   // Resolving a target needs ElastiCache, not EC2 (grant-drivers.ts, resolveGrantTarget).
   // Submission looks for an equal rule made outside cachegate (EC2's DescribeSecurityGroupRules).
-  ['createRequest', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache', '@aws-sdk/client-sfn']],
-  // Granting also queues the "approved" notification.
-  ['grantIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache', '@aws-sdk/client-sqs']],
+  // Starting the workflow and queueing notifications are signed JSON calls (adapters/aws-json.ts), not SDK clients.
+  ['createRequest', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
+  ['grantIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
+  // Email goes through a signed SES call too.
+  ['deliverNotifications', ['@aws-sdk/client-dynamodb']],
   ['checkGrantStatus', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
   ['revokeIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
 ])('%s carries the SDK clients it calls, no others', (name, clients) => {

@@ -5,12 +5,14 @@
  */
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { createEmailSender, emailSender } from '../../../functions/adapters/email.js';
 import { DeliveryFailed, DeliveryUncertain } from '../../../functions/errors.js';
 import { renderEmail, type RequestView } from '../../../functions/domain/notification-messages.js';
 import { listen, type RunningServer } from '../../../local/sinks/http.js';
 import { Outbox, outboxHandler } from '../../../local/sinks/outbox.js';
 import { SwitchableSink } from '../../../local/sinks/switchable-server.js';
+import { sigV4Valid } from '../../support/aws-stand-in.js';
 
 const approvalUrl = 'http://127.0.0.1:1/approvals/req-42?t=tok_for_ana';
 const view: RequestView = {
@@ -139,6 +141,18 @@ describe('SES v2 transport', () => {
         { Name: 'event', Value: 'approval-requested' },
       ],
     });
+  });
+
+  it('sends what @aws-sdk/client-sesv2 sends for the same SendEmail, validly signed', async () => {
+    await emailSender().send(message);
+    const sdk = new SESv2Client({ region: 'eu-west-1', endpoint: process.env.SES_ENDPOINT, credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-secret' } });
+    await sdk.send(new SendEmailCommand(JSON.parse(requests[0]?.body ?? '{}') as ConstructorParameters<typeof SendEmailCommand>[0]));
+    sdk.destroy();
+    const [ours, theirs] = requests as [(typeof requests)[number], (typeof requests)[number]];
+    for (const request of [ours, theirs]) expect(sigV4Valid(request, 'local-secret')).toBe(true);
+    expect({ method: ours.method, url: ours.url }).toEqual({ method: theirs.method, url: theirs.url });
+    for (const header of ['content-type', 'host']) expect([header, ours.headers[header]]).toEqual([header, theirs.headers[header]]);
+    expect(JSON.parse(ours.body)).toEqual(JSON.parse(theirs.body));
   });
 
   it('a rejected or unverified address is not retryable', async () => {

@@ -4,53 +4,32 @@
  * @aws-sdk/client-ssm sends for the same call and against SigV4 computed here from its definition; then the
  * middleware's cold-start read, its cache, and its failures.
  */
-import { createHash, createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { getSecureParameters } from '../../../functions/adapters/parameter-store.js';
 import { secretsMiddleware } from '../../../functions/secrets-middleware.js';
-
-interface Received {
-  method?: string;
-  url?: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+import { awsStandIn, sigV4Valid, type AwsStandIn, type Received } from '../../support/aws-stand-in.js';
 
 const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'ASIASECRETSTEST', AWS_SECRET_ACCESS_KEY: 'secrets-test-key', AWS_SESSION_TOKEN: 'secrets-test-session' };
 const STORED: Record<string, string> = { '/cachegate/test/link-signing-key': 'k3y', '/cachegate/test/slack-bot-token': 'xoxb-1' };
 
-const received: Received[] = [];
-const arrivals: (() => void)[] = [];
-/** Resolves when the stand-in receives its next request. */
-const nextRequest = (): Promise<void> => new Promise((arrived) => arrivals.push(arrived));
-/** Replies queued by a test (status, body), else SSM's answer from STORED. */
-const queued: { status: number; body: unknown }[] = [];
-const stub = createServer((req, res) => {
-  let body = '';
-  req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-  req.on('end', () => {
-    received.push({ method: req.method, url: req.url, headers: req.headers, body });
-    arrivals.splice(0).forEach((arrived) => arrived());
-    const next = queued.shift();
-    const names = (JSON.parse(body) as { Names: string[] }).Names;
-    const reply = next ?? {
-      status: 200,
-      body: {
-        Parameters: names.filter((name) => STORED[name] !== undefined).map((Name) => ({ Name, Type: 'SecureString', Value: STORED[Name], Version: 1 })),
-        InvalidParameters: names.filter((name) => STORED[name] === undefined),
-      },
-    };
-    res.writeHead(reply.status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(reply.body));
-  });
-});
+let ssm: AwsStandIn;
+let received: Received[];
+let queued: AwsStandIn['queued'];
 let endpoint: string;
 const saved = { ...process.env };
 
+/** SSM's answer from STORED. */
+function getParameters(request: Received): unknown {
+  const names = (JSON.parse(request.body) as { Names: string[] }).Names;
+  return {
+    Parameters: names.filter((name) => STORED[name] !== undefined).map((Name) => ({ Name, Type: 'SecureString', Value: STORED[Name], Version: 1 })),
+    InvalidParameters: names.filter((name) => STORED[name] === undefined),
+  };
+}
+
 beforeAll(async () => {
-  await new Promise<void>((listening) => stub.listen(0, '127.0.0.1', listening));
-  endpoint = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+  ssm = await awsStandIn(getParameters, 'application/x-amz-json-1.1');
+  ({ received, queued, url: endpoint } = ssm);
   Object.assign(process.env, {
     ...CREDENTIALS,
     AWS_REGION: 'eu-west-1',
@@ -62,30 +41,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.env = saved;
-  stub.closeAllConnections();
-  await new Promise<void>((closed) => stub.close(() => closed()));
+  await ssm.close();
 });
 beforeEach(() => {
   received.length = 0;
   queued.length = 0;
 });
-
-/** SigV4 computed from its definition (AWS "Create a signed AWS API request"), to check a received request. */
-function sigV4Valid(request: Received, secretAccessKey: string): boolean {
-  const authorization = String(request.headers.authorization);
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
-  if (!match) return false;
-  const [, , day, region, service, signedHeaders, signature] = match as unknown as string[];
-  const hash = (data: string): string => createHash('sha256').update(data).digest('hex');
-  const names = (signedHeaders as string).split(';');
-  const canonicalHeaders = names.map((name) => `${name}:${String(request.headers[name]).trim().replace(/\s+/g, ' ')}\n`).join('');
-  const canonicalRequest = [request.method, request.url, '', canonicalHeaders, signedHeaders, hash(request.body)].join('\n');
-  const scope = `${day}/${region}/${service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', request.headers['x-amz-date'], scope, hash(canonicalRequest)].join('\n');
-  let key: Buffer = createHmac('sha256', `AWS4${secretAccessKey}`).update(day as string).digest();
-  for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part as string).digest();
-  return createHmac('sha256', key).update(stringToSign).digest('hex') === signature;
-}
 
 describe('getSecureParameters', () => {
   it('sends the request @aws-sdk/client-ssm sends for GetParameters, validly signed with the environment credentials', async () => {
@@ -139,7 +100,7 @@ describe('getSecureParameters', () => {
 
 describe('secretsMiddleware (SECRETS_SOURCE=ssm)', () => {
   it('starts reading at cold start, puts the secrets on the context, and reads once for many invocations', async () => {
-    const arrived = nextRequest();
+    const arrived = ssm.nextRequest();
     const middleware = secretsMiddleware(['linkSigningKey', 'slackBotToken']);
     // Before any invocation: the read overlaps the rest of the cold start.
     await arrived;

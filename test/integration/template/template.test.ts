@@ -156,7 +156,7 @@ function grantsOf(functionKey: string): string[] {
   for (const statement of roleOf(functionKey).statements) {
     const resourceList = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
     for (const action of statement.Action) {
-      if (action.startsWith('logs:') || action.startsWith('xray:')) continue;
+      if (action.startsWith('logs:')) continue;
       for (const item of resourceList) {
         const condition = statement.Condition === undefined ? '' : ` if ${JSON.stringify(statement.Condition)}`;
         grants.push(`${action} ${describeResource(item, env)}${condition}`);
@@ -252,14 +252,14 @@ describe('functions', () => {
     expect(ofType('AWS::Lambda::Function').map(([id]) => id).sort()).toEqual(Object.values(functions).sort());
   });
 
-  it('run on nodejs24.x, arm64, with active tracing and source maps', () => {
+  it('run on nodejs24.x, arm64, without X-Ray (README, "Tracing"), and source maps', () => {
     for (const logicalId of Object.values(functions)) {
       const { Properties } = resource(logicalId, 'AWS::Lambda::Function');
       expect({ logicalId, runtime: Properties.Runtime, architectures: Properties.Architectures, tracing: Properties.TracingConfig }).toEqual({
         logicalId,
         runtime: 'nodejs24.x',
         architectures: ['arm64'],
-        tracing: { Mode: 'Active' },
+        tracing: undefined,
       });
     }
     for (const key of Object.keys(functions)) expect(environmentOf(key).NODE_OPTIONS).toBe('--enable-source-maps');
@@ -297,7 +297,7 @@ describe('IAM: one role per function, least privilege', () => {
         const resourceList = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
         if (resourceList.includes('*')) {
           expect(resourceList).toEqual(['*']);
-          expect(statement.Action.every((action) => action.startsWith('xray:') || action === 'ec2:DescribeSecurityGroupRules')).toBe(true);
+          expect(statement.Action.every((action) => action === 'ec2:DescribeSecurityGroupRules')).toBe(true);
         }
       }
     }
@@ -352,7 +352,7 @@ describe('the state machine', () => {
   it('is named and logged as configured, and only its task functions may be invoked by it', () => {
     const machine = resource('AccessRequestStateMachine', 'AWS::StepFunctions::StateMachine');
     expect(machine.Properties.StateMachineName).toMatch(/^cachegate-[a-z0-9-]+-access-request$/);
-    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine.Properties.TracingConfiguration).toBeUndefined();
     expect((machine.Properties.LoggingConfiguration as JsonObject).Level).toBe('ERROR');
     expect((machine.Properties.LoggingConfiguration as JsonObject).IncludeExecutionData).toBe(false);
 

@@ -1,10 +1,12 @@
 /**
  * When Step Functions refuses to start the workflow (an outage the local stack cannot produce, hence
- * aws-sdk-client-mock on the SFN client): the caller gets a bare 500, the request is recorded as FAILED
- * with the reason, and the requester's slot is released so the same request can be made again.
+ * Step Functions' error reply put on the wire in its place, below the adapter's signed call): the caller
+ * gets a bare 500, the request is recorded as FAILED with the reason, and the requester's slot is released
+ * so the same request can be made again.
  */
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { Readable } from 'node:stream';
+import { HttpResponse, type HttpRequest } from '@smithy/core/protocols';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { call, type RequestBody } from './local-api.js';
 
@@ -12,6 +14,17 @@ let stack: LocalStack;
 let sfn: { restore(): void } | undefined;
 
 const body = { cacheSecurityGroupName: 'default', ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: '987654321021', reason: 'outage drill' };
+
+/** Every StartExecution (each attempt) gets this Step Functions error reply; every other call goes through. */
+function startExecutionAnswers(status: number, type: string, message: string): { restore(): void } {
+  const handle = NodeHttpHandler.prototype.handle;
+  const spy = jest.spyOn(NodeHttpHandler.prototype, 'handle').mockImplementation(function (this: NodeHttpHandler, request: HttpRequest, options) {
+    if (request.headers['x-amz-target'] !== 'AWSStepFunctions.StartExecution') return handle.call(this, request, options);
+    const reply = Buffer.from(JSON.stringify({ __type: `com.amazonaws.states#${type}`, message }));
+    return Promise.resolve({ response: new HttpResponse({ statusCode: status, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([reply]) }) });
+  });
+  return { restore: () => spy.mockRestore() };
+}
 
 beforeAll(async () => {
   stack = await startLocalStack({ emulator: { propagationDelayMs: 0 } });
@@ -23,9 +36,7 @@ afterAll(async () => {
 });
 
 it('a failed StartExecution: 500 without internals, the request FAILED, the slot free again', async () => {
-  const stub = mockClient(SFNClient);
-  sfn = stub;
-  stub.on(StartExecutionCommand).rejects(Object.assign(new Error('Service Unavailable at internal-host-17'), { name: 'ServiceUnavailable' }));
+  sfn = startExecutionAnswers(503, 'ServiceUnavailable', 'Service Unavailable at internal-host-17');
 
   const refused = await call(stack, 'POST', '/requests', { as: 'alice@example.com', json: body });
   expect(refused.status).toBe(500);
@@ -45,9 +56,7 @@ it('a failed StartExecution: 500 without internals, the request FAILED, the slot
 });
 
 it('StartExecution throttled: 503 with Retry-After, and a retry with the same Idempotency-Key starts afresh', async () => {
-  const stub = mockClient(SFNClient);
-  sfn = stub;
-  stub.on(StartExecutionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+  sfn = startExecutionAnswers(400, 'ThrottlingException', 'Rate exceeded');
   const key = { 'idempotency-key': 'throttled-start-1' };
   const throttledBody = { ...body, ec2SecurityGroupName: 'throttled-start' };
 
