@@ -101,6 +101,15 @@ export async function resolveClassicTarget(client: ElastiCacheClient, target: Gr
   return { summary: `${valid.ec2SecurityGroupName} (owner ${valid.ec2SecurityGroupOwnerId}) on cache security group ${group.CacheSecurityGroupName ?? valid.cacheSecurityGroupName}` };
 }
 
+/** Every authorization on a cache security group: what submission and the reconciler compare. */
+export async function classicInventory(client: ElastiCacheClient, scope: string): Promise<ObservedGrant[]> {
+  const group = await describeGroup(client, scope);
+  return (group.EC2SecurityGroups ?? []).map((ec2) => {
+    const source = `${ec2.EC2SecurityGroupName ?? ''}/${ec2.EC2SecurityGroupOwnerId?.replace(/-/g, '') ?? ''}`;
+    return { id: source, source, state: grantStateOf(ec2.Status) };
+  });
+}
+
 export function createClassicGrantDriver(client: ElastiCacheClient): GrantDriver {
   return {
     resolveTarget: (target) => resolveClassicTarget(client, target),
@@ -120,12 +129,6 @@ export function createClassicGrantDriver(client: ElastiCacheClient): GrantDriver
       await revokeIngress(client, validateClassicTarget(request.target));
     },
 
-    async inventory(scope): Promise<ObservedGrant[]> {
-      const group = await describeGroup(client, scope);
-      return (group.EC2SecurityGroups ?? []).map((ec2) => {
-        const source = `${ec2.EC2SecurityGroupName ?? ''}/${ec2.EC2SecurityGroupOwnerId?.replace(/-/g, '') ?? ''}`;
-        return { id: source, source, state: grantStateOf(ec2.Status) };
-      });
-    },
+    inventory: (scope) => classicInventory(client, scope),
   };
 }

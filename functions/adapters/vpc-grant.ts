@@ -116,6 +116,41 @@ export async function resolveVpcTarget(elasticache: ElastiCacheClient, managedGr
   return { summary: `${managedGroupId} port ${port} on ${clusterName}`, managedGroupId, port };
 }
 
+async function ingressRules(ec2: EC2Client, groupId: string, requestId?: string): Promise<SecurityGroupRule[]> {
+  const filters = [{ Name: 'group-id', Values: [groupId] }];
+  if (requestId !== undefined) filters.push({ Name: `tag:${REQUEST_TAG}`, Values: [requestId] });
+  return mapAwsErrors(`Describing the rules of ${groupId}`, VPC_ERRORS, async () => {
+    const rules: SecurityGroupRule[] = [];
+    // Full pages (1,000 rules, AWS's maximum): a managed group's rules in one call at the default quota.
+    for await (const page of paginateDescribeSecurityGroupRules({ client: ec2, pageSize: 1000 }, { Filters: filters })) {
+      rules.push(...(page.SecurityGroupRules ?? []).filter((rule) => rule.IsEgress !== true));
+    }
+    return rules;
+  });
+}
+
+/** A rule as the reconciler and submission checks compare it: source group, ports, creating request. */
+function observed(rule: SecurityGroupRule): ObservedGrant | undefined {
+  const source = rule.ReferencedGroupInfo?.GroupId;
+  if (!rule.SecurityGroupRuleId || source === undefined) return undefined;
+  const allTraffic = rule.IpProtocol === '-1';
+  if (!allTraffic && rule.IpProtocol !== 'tcp' && rule.IpProtocol !== '6') return undefined;
+  const tag = rule.Tags?.find((t) => t.Key === REQUEST_TAG)?.Value;
+  return {
+    id: rule.SecurityGroupRuleId,
+    source,
+    ...(allTraffic ? {} : { ports: [rule.FromPort ?? -1, rule.ToPort ?? -1] as [number, number] }),
+    ...(tag ? { taggedRequest: tag } : {}),
+    state: 'active',
+  };
+}
+
+/** Every ingress rule of a managed group that references a source group: what submission and the reconciler compare. */
+export async function vpcInventory(ec2: EC2Client, scope: string): Promise<ObservedGrant[]> {
+  if (!isSecurityGroupId(scope)) throw new InvalidTarget(`Managed security group "${scope}" is not a security group id`);
+  return (await ingressRules(ec2, scope)).map(observed).filter((rule): rule is ObservedGrant => rule !== undefined);
+}
+
 export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDriver {
   const { elasticache, ec2, managedGroups } = options;
 
@@ -132,42 +167,10 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
     return { managedGroupId: fresh.managedGroupId as string, port: fresh.port as number };
   }
 
-  async function ingressRules(groupId: string, requestId?: string): Promise<SecurityGroupRule[]> {
-    const filters = [{ Name: 'group-id', Values: [groupId] }];
-    if (requestId !== undefined) filters.push({ Name: `tag:${REQUEST_TAG}`, Values: [requestId] });
-    return mapAwsErrors(`Describing the rules of ${groupId}`, VPC_ERRORS, async () => {
-      const rules: SecurityGroupRule[] = [];
-      // Full pages (1,000 rules, AWS's maximum): a managed group's rules in one call at the default quota.
-      for await (const page of paginateDescribeSecurityGroupRules({ client: ec2, pageSize: 1000 }, { Filters: filters })) {
-        rules.push(...(page.SecurityGroupRules ?? []).filter((rule) => rule.IsEgress !== true));
-      }
-      return rules;
-    });
-  }
-
-  /** A rule as the reconciler and submission checks compare it: source group, ports, creating request. */
-  function observed(rule: SecurityGroupRule): ObservedGrant | undefined {
-    const source = rule.ReferencedGroupInfo?.GroupId;
-    if (!rule.SecurityGroupRuleId || source === undefined) return undefined;
-    const allTraffic = rule.IpProtocol === '-1';
-    if (!allTraffic && rule.IpProtocol !== 'tcp' && rule.IpProtocol !== '6') return undefined;
-    const tag = rule.Tags?.find((t) => t.Key === REQUEST_TAG)?.Value;
-    return {
-      id: rule.SecurityGroupRuleId,
-      source,
-      ...(allTraffic ? {} : { ports: [rule.FromPort ?? -1, rule.ToPort ?? -1] as [number, number] }),
-      ...(tag ? { taggedRequest: tag } : {}),
-      state: 'active',
-    };
-  }
-
   return {
     resolveTarget,
 
-    async inventory(scope): Promise<ObservedGrant[]> {
-      if (!isSecurityGroupId(scope)) throw new InvalidTarget(`Managed security group "${scope}" is not a security group id`);
-      return (await ingressRules(scope)).map(observed).filter((rule): rule is ObservedGrant => rule !== undefined);
-    },
+    inventory: (scope) => vpcInventory(ec2, scope),
 
     async authorize(request): Promise<GrantReceipt> {
       const target = validateVpcTarget(request.target);
@@ -193,7 +196,7 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
       } catch (err) {
         if (awsErrorName(err) !== 'InvalidPermission.Duplicate') throw toGrantError(err, doing, VPC_ERRORS);
         // A retried task can meet the rule its own first attempt created: that one is still ours to revoke.
-        const own = (await ingressRules(managedGroupId, request.requestId)).find((rule) => grantsAccess(rule, managedGroupId, port, source));
+        const own = (await ingressRules(ec2, managedGroupId, request.requestId)).find((rule) => grantsAccess(rule, managedGroupId, port, source));
         if (own?.SecurityGroupRuleId) return { created: true, ruleId: own.SecurityGroupRuleId };
         throw new AlreadyAuthorized(`${doing}: an equal rule already exists, so access is already granted (it is not cachegate's to revoke)`, { cause: err });
       }
@@ -204,10 +207,10 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
       const target = validateVpcTarget(request.target);
       const { managedGroupId, port } = await resolved(request);
       const source = { groupId: target.sourceSecurityGroupId, userId: target.sourceSecurityGroupOwnerId };
-      const tagged = await ingressRules(managedGroupId, request.requestId);
+      const tagged = await ingressRules(ec2, managedGroupId, request.requestId);
       if (tagged.some((rule) => grantsAccess(rule, managedGroupId, port, source))) return 'active';
       // The grant may rest on a rule that was there before the request (created: false).
-      const all = await ingressRules(managedGroupId);
+      const all = await ingressRules(ec2, managedGroupId);
       return all.some((rule) => grantsAccess(rule, managedGroupId, port, source)) ? 'active' : 'absent';
     },
 

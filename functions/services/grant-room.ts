@@ -8,7 +8,7 @@
 import type { GrantTarget } from '../domain/access-request.js';
 import { grantScope, grantsTarget, type ResolvedTarget } from '../domain/grant-driver.js';
 import { UnprocessableError } from '../errors.js';
-import { grantDriverFor } from '../adapters/grant-drivers.js';
+import { inventoryGrants } from '../adapters/grant-drivers.js';
 import { requestStore } from '../adapters/request-store.js';
 
 export async function checkGrantRoom(target: GrantTarget, resolved: ResolvedTarget, key: string): Promise<void> {
@@ -16,7 +16,7 @@ export async function checkGrantRoom(target: GrantTarget, resolved: ResolvedTarg
   const scope = grantScope(target, resolved);
   if (scope === undefined) return;
   const field = target.mode === 'classic' ? 'ec2SecurityGroupName' : 'sourceSecurityGroupId';
-  const existing = (await grantDriverFor(target).inventory(scope)).find((grant) => grantsTarget(grant, target, resolved) && grant.state !== 'absent');
+  const existing = (await inventoryGrants(target, scope)).find((grant) => grantsTarget(grant, target, resolved) && grant.state !== 'absent');
   if (existing) {
     const what =
       target.mode === 'classic'
