@@ -321,7 +321,7 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
     queues.set(id, queue);
     queueValues[id] = queue.url;
   }
-  const resolver = new CfnResolver(template, { ...where, stackName, values: localResourceValues(template, { ...where, stackName }, { 'HttpApi.ApiEndpoint': url, ...queueValues }) });
+  const resolver = new CfnResolver(template, { ...where, stackName, values: localResourceValues(template, { ...where, stackName }, { 'HttpApi.ApiEndpoint': url, 'WebDistribution.DomainName': new URL(url).host, ...queueValues }) });
   const [tableId] = tables[0] ?? [];
   const [machineId, machine] = machines[0] ?? [];
   const tableName = String(resolver.resolve({ Ref: tableId }, 'the table'));
@@ -362,6 +362,8 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
     bundles,
     // Parameters and the policy differ locally; the variables carrying them are the template's.
     parameterValues: {
+      // The one origin of the app and the API: this server (CloudFront's https URL in AWS).
+      PUBLIC_BASE_URL: url,
       MANAGED_SECURITY_GROUPS: JSON.stringify(options.managedSecurityGroups ?? DEMO_MANAGED_GROUPS),
       ...slackSettings,
       ...(options.identity?.claim !== undefined ? { IDENTITY_CLAIM: options.identity.claim } : {}),
