@@ -179,7 +179,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 async function assembleStack(options: LocalStackOptions, started: (() => Promise<unknown>)[]): Promise<LocalStack> {
-  const service = await packagedService(ROOT, options.serverlessYml);
+  // The managed groups are a deploy parameter: the IAM statements that reach them are scoped to them.
+  const service = await packagedService(ROOT, options.serverlessYml, { managedSecurityGroups: JSON.stringify(options.managedSecurityGroups ?? DEMO_MANAGED_GROUPS) });
   const bundles = await functionBundles(ROOT, service);
   const iam = new LocalIam(LOCAL_REGION, LOCAL_ACCOUNT);
   const where = { region: LOCAL_REGION, account: LOCAL_ACCOUNT };

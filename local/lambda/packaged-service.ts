@@ -66,9 +66,14 @@ function dereference(node: unknown, root: unknown, depth = 0): unknown {
 }
 
 /** Packages `serverlessYml` (serverless.yml's text by default), or returns the cached result for the same input. */
-export async function packagedService(root: string, serverlessYml = readFileSync(join(root, 'serverless.yml'), 'utf8')): Promise<PackagedService> {
+export async function packagedService(
+  root: string,
+  serverlessYml = readFileSync(join(root, 'serverless.yml'), 'utf8'),
+  /** Deploy parameters (--param), e.g. the managed groups the IAM statements are scoped to. */
+  params: Record<string, string> = {},
+): Promise<PackagedService> {
   const hash = createHash('sha256');
-  hash.update(serverlessYml);
+  hash.update(serverlessYml).update(JSON.stringify(params));
   for (const file of [...filesUnder(join(root, 'config')), ...filesUnder(join(root, 'statemachines'))]) hash.update(file).update(readFileSync(file));
   const digest = hash.digest('hex').slice(0, 16);
   const cached = join(cacheDir(root), `service-${digest}.json`);
@@ -89,7 +94,7 @@ export async function packagedService(root: string, serverlessYml = readFileSync
   writeFileSync(join(root, config), document.toString());
   try {
     const node = existsSync(join(root, 'node_modules/.bin/node')) ? join(root, 'node_modules/.bin/node') : process.execPath;
-    await promisify(execFile)(node, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--config', config, '--package', join(work, 'out'), '--stage', 'dev'], {
+    await promisify(execFile)(node, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--config', config, '--package', join(work, 'out'), '--stage', 'dev', ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`)], {
       cwd: root,
       maxBuffer: 16 * 1024 * 1024,
       // As scripts/package-offline.sh: no account, no network, dummy credentials.
