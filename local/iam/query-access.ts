@@ -18,6 +18,7 @@ const RESOURCE_PARAMETERS: Record<string, { type: string; parameter: string; var
   'elasticache:DescribeReplicationGroups': { type: 'replicationgroup', parameter: 'ReplicationGroupId', variable: 'ReplicationGroupId' },
   'ec2:AuthorizeSecurityGroupIngress': { type: 'security-group', parameter: 'GroupId', variable: 'SecurityGroupId' },
   'ec2:RevokeSecurityGroupIngress': { type: 'security-group', parameter: 'GroupId', variable: 'SecurityGroupId' },
+  'ec2:UpdateSecurityGroupRuleDescriptionsIngress': { type: 'security-group', parameter: 'GroupId', variable: 'SecurityGroupId' },
 };
 
 export async function queryAccessRequests(service: 'ec2' | 'elasticache', operation: string, params: QueryParams, where: { region: string; account: string }): Promise<AccessRequest[]> {
