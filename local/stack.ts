@@ -504,12 +504,20 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
   };
 }
 
-/** A sink that hands each request on to a local endpoint (the mail switch in front of the local SES). */
+/**
+ * A sink that hands each request on to a local endpoint (the mail switch in front of the local SES). The
+ * answer goes back whole, in one end(): a slow switch holds it all (a piped body would reach the caller
+ * before the held end, and its attempt timeout would never fire).
+ */
 function forwardTo(target: string): SinkHandler {
   return (req, res) => {
     const upstream = request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.end(Buffer.concat(chunks));
+      });
     });
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
