@@ -113,7 +113,8 @@ export async function deployedFunctions({ service, resolver, iam, bundles, param
           // A ConfigError logged whole, or its message logged alone (functions/config.ts names the variable).
           const message = /"name":"ConfigError","message":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? /"((?:Environment variable [A-Z0-9_]+ |[^"]* is not configured: set )(?:[^"\\]|\\.)*)"/.exec(line)?.[1];
           if (message !== undefined) iam.report(`${definition.key} (${functionName}) failed on its configuration: ${message}`);
-          const level = /^\{"level":"([a-z]+)"/.exec(line)?.[1];
+          // Metrics (embedded metric format lines) are debug output here: CloudWatch reads them in AWS.
+          const level = line.startsWith('{"_aws":') ? 'debug' : /^\{"level":"([a-z]+)"/.exec(line)?.[1];
           return level === undefined || LOG_LEVELS.indexOf(level) >= shownLevel;
         },
       },

@@ -81,16 +81,21 @@ export class LocalFunction {
   }
 
   private spawn(): Instance {
-    const worker = new Worker(this.spec.workerFile, { workerData: { bundle: this.spec.bundle, exportName: this.spec.exportName }, env: this.spec.environment, stderr: true });
+    const worker = new Worker(this.spec.workerFile, { workerData: { bundle: this.spec.bundle, exportName: this.spec.exportName }, env: this.spec.environment, stdout: true, stderr: true });
     worker.unref();
-    // Warnings and errors (the logger's stderr lines) are looked at, as a log filter would; onLogLine says
-    // which to show.
-    let pending = '';
-    worker.stderr.on('data', (chunk: Buffer) => {
-      const lines = (pending + chunk.toString('utf8')).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (this.hooks.onLogLine?.(line) ?? true) process.stderr.write(`${line}\n`);
-    });
+    // Both streams are the function's log (CloudWatch Logs in AWS): each line is looked at, as a log filter
+    // would, and onLogLine says which to show.
+    for (const [from, to] of [
+      [worker.stdout, process.stdout],
+      [worker.stderr, process.stderr],
+    ] as const) {
+      let pending = '';
+      from.on('data', (chunk: Buffer) => {
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) if (this.hooks.onLogLine?.(line) ?? true) to.write(`${line}\n`);
+      });
+    }
     const ready = new Promise<void>((resolve) => {
       const onReady = (message: { ready?: boolean }): void => {
         if (!message.ready) return;
