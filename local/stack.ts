@@ -29,10 +29,10 @@ import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } from './http-gateway.js';
 import { accessDenied, LocalIam } from './iam/access.js';
 import { queryAccessRequests } from './iam/query-access.js';
-import { functionBundles } from './lambda/bundles.js';
+import { functionBundles, type Bundles } from './lambda/bundles.js';
 import { CfnResolver, localResourceValues } from './lambda/cloudformation.js';
 import { deployedFunctions, principalOf, type DeployedFunction } from './lambda/deployed-functions.js';
-import { packagedService } from './lambda/packaged-service.js';
+import { packagedService, type PackagedService } from './lambda/packaged-service.js';
 import { API_AUDIENCE, startLocalIssuer, WEB_CLIENT_ID, WEB_SCOPE, type LocalIssuer } from './oidc/provider.js';
 import { webAssets } from './web-assets.js';
 import { startLocalSes } from './ses.js';
@@ -178,10 +178,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function assembleStack(options: LocalStackOptions, started: (() => Promise<unknown>)[]): Promise<LocalStack> {
+/**
+ * What a stack with these options deploys: the packaged template and each function's bundle, each built
+ * once and cached by content under node_modules/.cache (jest's globalSetup calls this before the test files
+ * run, so that parallel test processes do not build the same thing at once).
+ */
+export async function prepareLocalStack(options: Pick<LocalStackOptions, 'serverlessYml' | 'managedSecurityGroups'> = {}): Promise<{ service: PackagedService; bundles: Bundles }> {
   // The managed groups are a deploy parameter: the IAM statements that reach them are scoped to them.
   const service = await packagedService(ROOT, options.serverlessYml, { managedSecurityGroups: JSON.stringify(options.managedSecurityGroups ?? DEMO_MANAGED_GROUPS) });
-  const bundles = await functionBundles(ROOT, service);
+  return { service, bundles: await functionBundles(ROOT, service) };
+}
+
+async function assembleStack(options: LocalStackOptions, started: (() => Promise<unknown>)[]): Promise<LocalStack> {
+  const { service, bundles } = await prepareLocalStack(options);
   const iam = new LocalIam(LOCAL_REGION, LOCAL_ACCOUNT);
   const where = { region: LOCAL_REGION, account: LOCAL_ACCOUNT };
   const emulator = await startAwsEmulator({
