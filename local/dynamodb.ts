@@ -5,7 +5,7 @@
  *     batch; every item of a transaction under its own action);
  *   - rejects an empty string or binary as a secondary index key, as DynamoDB does (dynalite stores it).
  * Items past their TTL are not removed: DynamoDB deletes them lazily (within days), so code that relies on
- * TTL must filter on read (docs/local-iam.md, "DynamoDB").
+ * TTL must filter on read (docs/local-stack.md, "DynamoDB").
  */
 import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

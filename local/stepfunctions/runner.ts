@@ -461,7 +461,7 @@ export class LocalStepFunctions {
     }
   }
 
-  /** The resource IAM evaluates an action against (the state machine for task tokens: docs/local-iam.md). */
+  /** The resource IAM evaluates an action against (the state machine for task tokens: docs/local-stack.md). */
   private resourceOf(action: string, body: Record<string, unknown>): string {
     if (action === 'StartExecution') return String(body.stateMachineArn ?? '');
     if (action === 'DescribeExecution' || action === 'StopExecution') return String(body.executionArn ?? '');
