@@ -27,7 +27,7 @@ import { AwsApiError } from './aws-emulator/query.js';
 import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './aws-emulator/server.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } from './http-gateway.js';
-import { accessDenied, LocalIam } from './iam/access.js';
+import { accessDenied, allowCall, LocalIam } from './iam/access.js';
 import { queryAccessRequests } from './iam/query-access.js';
 import { functionBundles, type Bundles } from './lambda/bundles.js';
 import { CfnResolver, localResourceValues } from './lambda/cloudformation.js';
@@ -42,7 +42,7 @@ import { Outbox, outboxHandler, SlackSink } from './sinks/index.js';
 import { LocalSqs, type LocalQueue, type QueueConsumer } from './sqs/queue.js';
 import { SwitchableSink } from './sinks/switchable-server.js';
 import { serveFaults } from './sinks/fault-routes.js';
-import type { SinkHandler } from './sinks/http.js';
+import { sendJson, type SinkHandler } from './sinks/http.js';
 import { startLocalSsm } from './ssm.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, loadDefinition } from './stepfunctions/load-definition.js';
 import { LocalStepFunctions, type LambdaHandler, type StateChange } from './stepfunctions/runner.js';
@@ -236,7 +236,9 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
   const faults = {
     mail: new SwitchableSink('mail', [forwardTo(ses.url)]),
     slack: new SwitchableSink('Slack', [slack.handler]),
-    events: new SwitchableSink('EventBridge', [eventBridge.handler]),
+    // Only the default bus exists locally (another is refused by the local EventBridge): its ARN is what
+    // every accepted PutEvents is checked against.
+    events: new SwitchableSink('EventBridge', [checkedBy(iam, { action: 'events:PutEvents', resources: [{ type: 'event-bus', ids: { EventBusName: 'default' } }] }, eventBridge.handler)]),
   };
   await Promise.all([faults.mail.start(), faults.slack.start(), faults.events.start()]);
   started.push(() => Promise.all([faults.mail.close(), faults.slack.close(), faults.events.close()]));
@@ -510,6 +512,19 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
         throw new Error(`The deployed stack would fail here (serverless.yml):\n  - ${violations.join('\n  - ')}`);
       }
     },
+  };
+}
+
+/** A local endpoint's handler behind the caller's IAM check (allowCall): a refused call is answered AccessDenied. */
+function checkedBy(iam: LocalIam, call: Parameters<typeof allowCall>[3], handler: SinkHandler): SinkHandler {
+  return (req, res) => {
+    void allowCall(iam, req, res, call).then(
+      (allowed) => {
+        if (allowed && !handler(req, res)) sendJson(res, 404, { message: `No route for ${req.method} ${req.url}` });
+      },
+      (error: Error) => sendJson(res, 500, { __type: 'InternalFailure', message: error.message }),
+    );
+    return true;
   };
 }
 

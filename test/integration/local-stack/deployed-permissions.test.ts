@@ -85,6 +85,17 @@ it('ec2:CreateTags whose ec2:CreateAction condition no longer matches: the tagge
   expect(await stopFailure()).toMatch(/grantIngress is not authorized to perform: ec2:CreateTags on resource: .*security-group-rule\/\* .*ec2:CreateAction=AuthorizeSecurityGroupIngress/);
 });
 
+it('without events:PutEvents, the status events are refused at the local EventBridge, naming deliverNotifications and the action', async () => {
+  stack = await startLocalStack({ ...FAST, serverlessYml: mutated('Action: [events:PutEvents]', 'Action: [events:DescribeEventBus]') });
+  const reply = await call(stack, 'POST', '/requests', { as: 'alice@example.com', json: CLASSIC });
+  expect(reply.status).toBe(202);
+  // The submission's status event goes out through the notification queue.
+  const until = Date.now() + 15_000;
+  while (Date.now() < until && !stack.violations().some((v) => v.includes('events:PutEvents'))) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(stack.outbox.messages({ channel: 'event' })).toEqual([]);
+  expect(await stopFailure()).toMatch(/cachegate-dev-deliverNotifications is not authorized to perform: events:PutEvents on resource: arn:aws:events:us-east-1:000000000000:event-bus\/default/);
+});
+
 it('without TABLE_NAME, the first function to need it fails, naming itself and the variable', async () => {
   stack = await startLocalStack({ ...FAST, serverlessYml: mutated('    TABLE_NAME: !Ref RequestsTable\n', '') });
   const reply = await call(stack, 'POST', '/requests', { as: 'alice@example.com', json: CLASSIC });
