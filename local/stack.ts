@@ -197,10 +197,12 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
     seed: join(ROOT, 'local/aws-emulator/seed.json'),
     ...options.emulator,
     authorize: async ({ service: api, action, params, headers }) => {
-      // Every part must be allowed (tag-on-create is the action itself and ec2:CreateTags). An action the
-      // local stack cannot check is a violation too (an InternalError alone would be retried away unseen).
+      // Every part must be allowed (tag-on-create is the action itself and ec2:CreateTags). A function's call
+      // the local stack cannot check is a violation too (an InternalError alone would be retried away unseen).
+      const caller = iam.callerOf(headers);
+      if (!caller) return undefined;
       const requests = await queryAccessRequests(api, action, params, where).catch((error: unknown) => {
-        iam.report(`the local stack cannot check ${api}:${action} (local/iam/query-access.ts): ${(error as Error).message}`);
+        iam.report(`${caller.name}: the local stack cannot check ${api}:${action} (local/iam/query-access.ts): ${(error as Error).message}`);
         throw error;
       });
       for (const request of requests) {

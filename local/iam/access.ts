@@ -31,6 +31,11 @@ export class LocalIam {
     return { accessKeyId, secretAccessKey: `local-secret-of-${principal.name}` };
   }
 
+  /** The function whose credentials signed `headers`; undefined for the operator's. */
+  callerOf(headers: IncomingHttpHeaders): Principal | undefined {
+    return this.principals.get(accessKeyOf(headers) ?? '');
+  }
+
   principal(name: string): Principal | undefined {
     return [...this.principals.values()].find((p) => p.name === name);
   }
@@ -42,7 +47,7 @@ export class LocalIam {
    * with the AWS CLI looking at the emulator): allowed, as an administrator's would be.
    */
   check(caller: IncomingHttpHeaders | Principal, ...requests: [AccessRequest, ...AccessRequest[]]): AccessDecision {
-    const principal = 'statements' in caller ? (caller as Principal) : this.principals.get(accessKeyOf(caller) ?? '');
+    const principal = 'statements' in caller ? (caller as Principal) : this.callerOf(caller);
     if (!principal) return { allowed: true };
     let decision: AccessDecision = { allowed: false, message: '' };
     for (const request of requests) {

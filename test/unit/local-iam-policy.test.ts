@@ -56,3 +56,21 @@ it('resource ARNs from the Service Authorization Reference; "*" for actions with
 it('states:SendTaskSuccess is evaluated against the state machine, as AWS does (the Reference lists no resource)', async () => {
   expect(await resourceArn('states:SendTaskSuccess', 'statemachine', { StateMachineName: 'cachegate-dev-access-request' }, where)).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:cachegate-dev-access-request');
 });
+
+it('every operation of the ElastiCache/EC2 emulator is checked on the resource its request names (an unmapped one would be InternalError)', async () => {
+  const { ec2Operations } = await import('../../local/aws-emulator/ec2-ops.js');
+  const { elastiCacheOperations } = await import('../../local/aws-emulator/elasticache-ops.js');
+  const { QueryParams } = await import('../../local/aws-emulator/query.js');
+  const { queryAccessRequests } = await import('../../local/iam/query-access.js');
+  const params = new QueryParams(new URLSearchParams({ GroupId: 'sg-0cac4e9a7e0000001', CacheSecurityGroupName: 'orders', CacheClusterId: 'c1', ReplicationGroupId: 'r1' }));
+  const operations = [...Object.keys(ec2Operations).map((op) => ['ec2', op] as const), ...Object.keys(elastiCacheOperations).map((op) => ['elasticache', op] as const)];
+  for (const [service, operation] of operations) {
+    const [request] = await queryAccessRequests(service, operation, params, where);
+    expect(request?.action).toBe(`${service}:${operation}`);
+    // Either the action takes no resource ('*'), or the ARN names what the request names.
+    expect(request?.resources[0]).toMatch(/^\*$|:security-group\/sg-0cac4e9a7e0000001$|:securitygroup:orders$|:cluster:c1$|:replicationgroup:r1$/);
+  }
+  expect(await queryAccessRequests('ec2', 'UpdateSecurityGroupRuleDescriptionsIngress', params, where)).toEqual([
+    { action: 'ec2:UpdateSecurityGroupRuleDescriptionsIngress', resources: ['arn:aws:ec2:us-east-1:000000000000:security-group/sg-0cac4e9a7e0000001'] },
+  ]);
+});
