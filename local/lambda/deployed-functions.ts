@@ -16,7 +16,7 @@ import { type FunctionError, LocalFunction } from './local-function.js';
 import { functionLogicalId, type PackagedFunction, type PackagedService } from './packaged-service.js';
 
 /** Variables the local stack may add to a function's environment: never application settings. */
-export const LOCAL_ONLY_VARIABLES = /^(AWS_[A-Z_]+|TZ|[A-Z0-9]+_ENDPOINT|SLACK_API_URL|LOG_LEVEL|GRANT_[A-Z_]+|(EMAIL|SLACK)_ATTEMPT_TIMEOUT_MS)$/;
+export const LOCAL_ONLY_VARIABLES = /^(AWS_[A-Z_]+|TZ|[A-Z0-9]+_ENDPOINT|SLACK_API_URL|LOG_LEVEL|GRANT_[A-Z_]+|(EMAIL|SLACK)_ATTEMPT_TIMEOUT_MS|POLICY_MINUTE_MS)$/;
 
 export interface DeployedFunction {
   definition: PackagedFunction;
