@@ -7,10 +7,14 @@
  * the serverless-esbuild plugin and with a placeholder artifact, which takes ~3 s instead of ~40 s and
  * changes nothing in the template's roles or environments. The result is cached by a hash of
  * serverless.yml and the files it includes (config/, statemachines/).
+ *
+ * It packages in a service folder of its own (the project's files it needs linked into it): osls writes
+ * and cleans `<service>/.serverless` whatever `--package` says, so packaging in the project folder would
+ * clobber `npm run package`'s output, which the template test reads, when both run at once.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
@@ -89,13 +93,16 @@ export async function packagedService(
   const plugins = document.get('plugins') as { items: unknown[] } | undefined;
   if (plugins) plugins.items = plugins.items.filter((item) => String((item as { value?: unknown }).value ?? item) !== 'serverless-esbuild');
   document.set('package', document.createNode({ artifact }));
-  // serverless wants the config inside the service folder (relative ${file(...)} paths resolve from there).
-  const config = `.serverless-local-${unique}.yml`;
-  writeFileSync(join(root, config), document.toString());
+  // The service folder: serverless.yml, and the project's files it reads (relative ${file(...)} paths
+  // resolve from there; the config files resolve their own imports from their real place).
+  const serviceDir = join(work, 'service');
+  mkdirSync(serviceDir);
+  for (const entry of ['config', 'statemachines', 'functions', 'node_modules', 'package.json']) symlinkSync(join(root, entry), join(serviceDir, entry));
+  writeFileSync(join(serviceDir, 'serverless.yml'), document.toString());
   try {
     const node = existsSync(join(root, 'node_modules/.bin/node')) ? join(root, 'node_modules/.bin/node') : process.execPath;
-    await promisify(execFile)(node, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--config', config, '--package', join(work, 'out'), '--stage', 'dev', ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`)], {
-      cwd: root,
+    await promisify(execFile)(node, [join(root, 'node_modules/osls/bin/serverless.js'), 'package', '--package', join(work, 'out'), '--stage', 'dev', ...Object.entries(params).map(([name, value]) => `--param=${name}=${value}`)], {
+      cwd: serviceDir,
       maxBuffer: 16 * 1024 * 1024,
       // As scripts/package-offline.sh: no account, no network, dummy credentials.
       env: {
@@ -112,9 +119,8 @@ export async function packagedService(
     });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    rmSync(work, { recursive: true, force: true });
     throw new Error(`serverless package failed for the local stack:\n${stdout}${stderr}`);
-  } finally {
-    rmSync(join(root, config), { force: true });
   }
   const template = JSON.parse(readFileSync(join(work, 'out/cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
   const rawState = JSON.parse(readFileSync(join(work, 'out/serverless-state.json'), 'utf8')) as unknown;
