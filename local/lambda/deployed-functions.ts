@@ -111,10 +111,12 @@ export async function deployedFunctions({ service, resolver, iam, bundles, param
         },
         onLogLine: (line: string) => {
           // A ConfigError logged whole, or its message logged alone (functions/config.ts names the variable).
-          const message = /"name":"ConfigError","message":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? /"((?:Environment variable [A-Z0-9_]+ |[^"]* is not configured: set )(?:[^"\\]|\\.)*)"/.exec(line)?.[1];
+          const message = /"name":"ConfigError",(?:"location":"(?:[^"\\]|\\.)*",)?"message":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? /"((?:Environment variable [A-Z0-9_]+ |[^"]* is not configured: set )(?:[^"\\]|\\.)*)"/.exec(line)?.[1];
           if (message !== undefined) iam.report(`${definition.key} (${functionName}) failed on its configuration: ${message}`);
-          // Metrics (embedded metric format lines) are debug output here: CloudWatch reads them in AWS.
-          const level = line.startsWith('{"_aws":') ? 'debug' : /^\{"level":"([a-z]+)"/.exec(line)?.[1];
+          // Metrics (embedded metric format lines) are debug output here: CloudWatch reads them in AWS. Powertools
+          // Logger writes its levels in capitals, and has TRACE and CRITICAL besides.
+          const written = /^\{"level":"([A-Za-z]+)"/.exec(line)?.[1]?.toLowerCase();
+          const level = line.startsWith('{"_aws":') ? 'debug' : ({ trace: 'debug', critical: 'error' } as Record<string, string>)[written ?? ''] ?? written;
           return level === undefined || LOG_LEVELS.indexOf(level) >= shownLevel;
         },
       },
