@@ -42,7 +42,9 @@ export function requireSecret(context: object, name: SecretName): string {
 }
 
 export function optionalSecret(context: object, name: SecretName): string | undefined {
-  const value = (context as SecretsContext)[name];
+  const value: unknown = (context as SecretsContext)[name];
+  // @middy/ssm parses a parameter whose value is JSON (the approval policy): give it back as the text it was.
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 

@@ -77,7 +77,8 @@ export function awsJsonService(
       const { region, endpoints } = awsConfig();
       shared = {
         signer: new SignatureV4({ service, region, credentials: fromEnv(), sha256: Sha256 }),
-        http: new NodeHttpHandler({ connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs }),
+        // requestTimeout only logs a warning unless throwOnRequestTimeout is set (@smithy/node-http-handler).
+        http: new NodeHttpHandler({ connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true }),
         url: new URL(endpoints[endpoint] ?? `https://${protocol.endpointPrefix ?? service}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`),
       };
     }

@@ -392,11 +392,15 @@ export const requestStore = {
     }
   },
 
-  /** The request an Idempotency-Key is bound to, and the fingerprint of the body it was first sent with. */
+  /**
+   * The request an Idempotency-Key is bound to, and the fingerprint of the body it was first sent with; none
+   * once the binding has expired (TTL deletes lazily, within days).
+   */
   async idempotencyBinding(requester: string, key: string): Promise<IdempotencyBinding | undefined> {
     const { Item } = await documents.send(
       new GetCommand({ TableName: tableName(), Key: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY' }, ConsistentRead: true }),
     );
+    if (typeof Item?.ttl === 'number' && Item.ttl <= Math.floor(Date.now() / 1000)) return undefined;
     if (typeof Item?.requestId !== 'string') return undefined;
     return { requestId: Item.requestId, ...(typeof Item.bodyHash === 'string' ? { bodyHash: Item.bodyHash } : {}) };
   },
@@ -408,7 +412,10 @@ export const requestStore = {
         new PutCommand({
           TableName: tableName(),
           Item: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY', ...binding, ttl: expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // An expired binding may still be there (TTL deletes lazily): it no longer counts.
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
         }),
       );
       return binding;

@@ -36,6 +36,8 @@ export interface AwsEmulatorOptions extends Partial<EmulatorSettings> {
   log?: (line: string) => void;
   /** Called after each Query API answer, with what was asked and when (emulator time): for benches. */
   onCall?: (call: EmulatorCall) => void;
+  /** The caller's IAM check (local/iam): an AccessDenied-style error to answer, or undefined to go on. */
+  authorize?: (call: { service: Service; action: string; params: QueryParams; headers: IncomingMessage['headers'] }) => Promise<AwsApiError | undefined>;
 }
 
 export interface EmulatorCall {
@@ -66,7 +68,7 @@ export interface AwsEmulator {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-type Service = 'elasticache' | 'ec2';
+export type Service = 'elasticache' | 'ec2';
 
 function send(res: ServerResponse, status: number, body: string, requestId: string, contentType = 'text/xml'): void {
   res.writeHead(status, {
@@ -128,9 +130,9 @@ async function handleQuery(
   res: ServerResponse,
   url: URL,
   requestId: string,
-  observe: Pick<AwsEmulatorOptions, 'log' | 'onCall'>,
+  observe: Pick<AwsEmulatorOptions, 'log' | 'onCall' | 'authorize'>,
 ): Promise<void> {
-  const { log, onCall } = observe;
+  const { log, onCall, authorize } = observe;
   let service: Service = 'elasticache';
   let action = '(none)';
   // Older AWS docs send the parameters as a query string; the SDKs POST a form body. Accept both.
@@ -161,6 +163,8 @@ async function handleQuery(
     }
     const operation = service === 'ec2' ? ec2Operations[action] : elastiCacheOperations[action];
     if (!operation) throw new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
+    const denied = await authorize?.({ service, action, params, headers: req.headers });
+    if (denied) throw denied;
     const failure = state.faults.failureFor(action);
     if (failure) throw new AwsApiError(failure.code, failure.message ?? `Injected failure for ${action}`, failure.status ?? 400);
 

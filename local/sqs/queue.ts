@@ -246,6 +246,9 @@ export class LocalSqs {
   private server: Server | undefined;
   url = '';
 
+  /** `authorize`: the caller's IAM check (local/iam), the AccessDenied message or undefined to allow. */
+  constructor(private readonly options: { authorize?: (headers: IncomingMessage['headers'], action: string, queueArn: string) => string | undefined } = {}) {}
+
   createQueue(options: LocalQueueOptions): LocalQueue {
     const queue = new LocalQueue(options);
     this.queues.set(options.name, queue);
@@ -288,7 +291,11 @@ export class LocalSqs {
       const target = String(req.headers['x-amz-target'] ?? '');
       if (!target.startsWith('AmazonSQS.')) throw new SqsError('com.amazon.coral.service#UnknownOperationException', 'Unknown operation');
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      reply(200, this.operate(target.slice('AmazonSQS.'.length), input));
+      const operation = target.slice('AmazonSQS.'.length);
+      // SendMessageBatch is authorized as sqs:SendMessage (the Service Authorization Reference has no batch action).
+      const denied = this.options.authorize?.(req.headers, `sqs:${operation.replace(/Batch$/, '')}`, this.queueOf(input.QueueUrl).arn);
+      if (denied !== undefined) throw new SqsError('com.amazonaws.sqs#AccessDenied', denied, 403);
+      reply(200, this.operate(operation, input));
     } catch (error) {
       if (error instanceof SqsError) {
         reply(error.status, { __type: error.type, message: error.message }, { 'x-amzn-query-error': `${error.type.split('#')[1] ?? error.type};Sender` });

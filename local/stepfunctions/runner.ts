@@ -7,6 +7,17 @@
  * named in Parameters.FunctionName with a fresh task token in place of `$$.Task.Token`, and completes
  * the state when SendTaskSuccess/SendTaskFailure arrives. The state's own TimeoutSeconds(Path) still
  * applies (the library enforces it); a token whose state has moved on answers TaskTimedOut, as AWS does.
+ *
+ * Where the library differs from Step Functions as AWS documents it, this runner follows AWS (each has a
+ * test in test/integration/stepfunctions/aws-semantics.test.ts; docs/local-stack.md lists them):
+ *   - a Task without TimeoutSeconds has no timeout (the library's default is 60 s);
+ *   - a failed execution is named by its error (the Fail state's Error, the task's error, States.Runtime);
+ *   - a Lambda error's Cause is the runtime's JSON {errorType, errorMessage, trace};
+ *   - HeartbeatSeconds of a callback task is enforced (States.HeartbeatTimeout); what it cannot run the
+ *     same way is refused when the definition is loaded (lintDefinition);
+ *   - a state's input or a task's result over 256 KB fails with States.DataLimitExceeded;
+ *   - an invalid TimeoutSecondsPath value fails the state before the Lambda is invoked;
+ *   - SendTaskHeartbeat with a malformed token answers InvalidToken.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,6 +30,57 @@ export type LambdaHandler = (event: unknown, context: object) => Promise<unknown
 
 const TOKEN_PLACEHOLDER = '$$local-task-token$$';
 const TIMEOUT_KEY = 'cachegateLocalTimeoutSeconds';
+/** Step Functions' limit on a state's input or output, and on a task's result (UTF-8 bytes). */
+export const STATE_DATA_LIMIT_BYTES = 256 * 1024;
+/**
+ * AWS's default TimeoutSeconds of a Task is 99999999 s (none, in effect). Timers cannot go past 2^31-1 ms,
+ * so locally "none" is the longest timer Node can set: about 24.8 days.
+ */
+const NO_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * What the library cannot run as Step Functions does: refused at load time, with the reason, rather than
+ * run differently.
+ */
+export function lintDefinition(definition: AslDefinition): string[] {
+  const problems: string[] = [];
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Map' || state.Type === 'Parallel') problems.push(`"${name}": ${String(state.Type)} states are not run by the local stack's Step Functions`);
+    if (state.Type !== 'Task') continue;
+    const callback = typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken');
+    if (state.HeartbeatSecondsPath !== undefined) problems.push(`"${name}": HeartbeatSecondsPath is not enforced locally; use HeartbeatSeconds`);
+    if (state.HeartbeatSeconds !== undefined && !callback) problems.push(`"${name}": HeartbeatSeconds is enforced locally only on .waitForTaskToken tasks`);
+    if (typeof state.Resource === 'string' && state.Resource.startsWith('arn:aws:states:::') && !/^arn:aws:states:::lambda:invoke\.waitForTaskToken$/.test(state.Resource)) {
+      problems.push(`"${name}": the service integration ${state.Resource} is not run by the local stack`);
+    }
+    for (const catcher of (state.Catch ?? []) as { ErrorEquals: string[] }[]) {
+      if (catcher.ErrorEquals.includes('States.DataLimitExceeded') || catcher.ErrorEquals.includes('States.Runtime')) {
+        problems.push(`"${name}": catching States.DataLimitExceeded or States.Runtime is not supported locally (the local runner treats both as terminal)`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** A terminal error: no Retry or Catch applies (States.Runtime, States.DataLimitExceeded). */
+function terminalError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, isRetryable: false, isCatchable: false });
+}
+
+/**
+ * The library may fail a state on its own (e.g. its TimeoutSecondsPath check) before it awaits the task's
+ * promise: mark the promise handled so its rejection is not reported as unhandled; the library still sees it.
+ */
+function handled(run: () => Promise<unknown>): Promise<unknown> {
+  const promise = run();
+  promise.catch(() => undefined);
+  return promise;
+}
+
+function checkDataLimit(what: string, value: unknown): void {
+  const size = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+  if (size > STATE_DATA_LIMIT_BYTES) throw terminalError('States.DataLimitExceeded', `The ${what} has a size of ${size} bytes, which exceeds the maximum of ${STATE_DATA_LIMIT_BYTES} bytes`);
+}
 
 /**
  * aws-local-stepfunctions evaluates TimeoutSecondsPath against the state's input *after* Parameters;
@@ -33,6 +95,8 @@ function withAwsTimeoutSemantics(definition: AslDefinition): AslDefinition {
     const parameters = state.Parameters;
     if (state.Type === 'Task' && typeof path === 'string' && parameters && typeof parameters === 'object') {
       states[name] = { ...state, Parameters: { ...parameters, [`${TIMEOUT_KEY}.$`]: path }, TimeoutSecondsPath: `$.${TIMEOUT_KEY}` };
+    } else if (state.Type === 'Task' && state.TimeoutSeconds === undefined && path === undefined) {
+      states[name] = { ...state, TimeoutSeconds: NO_TIMEOUT_SECONDS };
     } else states[name] = state;
   }
   return { ...definition, States: states };
@@ -40,7 +104,11 @@ function withAwsTimeoutSemantics(definition: AslDefinition): AslDefinition {
 
 function withoutTimeoutKey(input: unknown): unknown {
   if (!input || typeof input !== 'object' || !(TIMEOUT_KEY in input)) return input;
-  const { [TIMEOUT_KEY]: _timeout, ...rest } = input as Record<string, unknown>;
+  const { [TIMEOUT_KEY]: timeout, ...rest } = input as Record<string, unknown>;
+  // Step Functions checks the value before it starts the task; the library only after invoking it.
+  if (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 99999999) {
+    throw terminalError('States.Runtime', `The value of the field 'TimeoutSecondsPath' resolved to an invalid value: ${JSON.stringify(timeout)}`);
+  }
   return rest;
 }
 
@@ -76,6 +144,8 @@ export interface LocalStepFunctionsOptions {
   /** Pause before each Retry, by state name (ms); tests set 0. */
   retryIntervalOverrides?: Record<string, number>;
   onStateChange?: (change: StateChange) => void;
+  /** The IAM check of each API call (local/iam): the AccessDenied message, or undefined to allow. */
+  authorize?: (headers: IncomingMessage['headers'], action: string, resource: string) => string | undefined;
 }
 
 interface OpenTask {
@@ -83,6 +153,15 @@ interface OpenTask {
   state: string;
   resolve: (output: unknown) => void;
   reject: (error: Error) => void;
+  /** HeartbeatSeconds: restarted by each SendTaskHeartbeat. */
+  heartbeat?: { seconds: number; timer?: NodeJS.Timeout };
+}
+
+/** StartExecution's input is at most 256 KB (UTF-8), like every state's. */
+function checkInputSize(input: unknown): void {
+  if (typeof input === 'string' && Buffer.byteLength(input, 'utf8') > STATE_DATA_LIMIT_BYTES) {
+    throw new SfnError('InvalidExecutionInput', `Invalid execution input: larger than ${STATE_DATA_LIMIT_BYTES} bytes`);
+  }
 }
 
 class SfnError extends Error {
@@ -105,10 +184,15 @@ function lambdaContext(functionName: string): object {
   };
 }
 
-/** Errors cross the Lambda boundary as { errorType, errorMessage }: keep the name, drop the object. */
+/**
+ * A function's error as Step Functions reports it: Error is the runtime's errorType, Cause the runtime's
+ * JSON { errorType, errorMessage, trace } (the library puts the message in Cause).
+ */
 function asLambdaError(error: unknown): Error {
   const original = error instanceof Error ? error : new Error(String(error));
-  const crossed = new Error(original.message);
+  if ('isCatchable' in original) return original;
+  const runtimeError = (original as { runtimeError?: unknown }).runtimeError ?? { errorType: original.name, errorMessage: original.message, trace: (original.stack ?? '').split('\n') };
+  const crossed = new Error(JSON.stringify(runtimeError));
   crossed.name = original.name;
   return crossed;
 }
@@ -119,9 +203,12 @@ export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly openTasks = new Map<string, OpenTask>();
   private readonly aborts = new Map<string, () => void>();
+  private readonly failures = new Map<string, SfnError>();
   private server: Server | undefined;
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
+    const problems = lintDefinition(options.definition);
+    if (problems.length > 0) throw new Error(`The state machine ${options.stateMachineName} uses what the local stack cannot run as AWS does:\n  ${problems.join('\n  ')}`);
     this.stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${options.stateMachineName}`;
     this.machine = new StateMachine(withAwsTimeoutSemantics(options.definition) as never, { validationOptions: { checkArn: false } });
   }
@@ -137,10 +224,22 @@ export class LocalStepFunctions {
     for (const abort of this.aborts.values()) abort();
     // Settle the open callbacks too: the library's task timer (TimeoutSeconds) is cleared only when the
     // task's promise settles. The executions are aborted already, so no Catch runs after this.
-    for (const task of this.openTasks.values()) task.reject(Object.assign(new Error('local stack stopped'), { name: 'States.Runtime' }));
+    for (const task of this.openTasks.values()) {
+      clearTimeout(task.heartbeat?.timer);
+      task.reject(Object.assign(new Error('local stack stopped'), { name: 'States.Runtime' }));
+    }
     this.openTasks.clear();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await Promise.allSettled([...this.executions.values()].map((execution) => execution.done));
+  }
+
+  /** Every later call of `action` fails with this error, as Step Functions would during an outage (clearFailure ends it). */
+  injectFailure(action: string, type: string, message: string, status = 500): void {
+    this.failures.set(action, new SfnError(type, message, status));
+  }
+
+  clearFailure(action: string): void {
+    this.failures.delete(action);
   }
 
   execution(name: string): ExecutionRecord | undefined {
@@ -156,11 +255,12 @@ export class LocalStepFunctions {
     for (const [stateName, state] of Object.entries(this.options.definition.States)) {
       if (state.Type !== 'Task' || typeof state.Resource !== 'string') continue;
       const resource = state.Resource;
+      const heartbeatSeconds = typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined;
       if (resource.endsWith('.waitForTaskToken')) {
-        overrides[stateName] = (input) => this.invokeWithCallback(executionName, stateName, withoutTimeoutKey(input));
+        overrides[stateName] = (input) => handled(async () => this.invokeWithCallback(executionName, stateName, withoutTimeoutKey(input), heartbeatSeconds));
       } else {
         const logicalId = logicalIdOf(resource);
-        if (logicalId) overrides[stateName] = (input) => this.invoke(logicalId, withoutTimeoutKey(input));
+        if (logicalId) overrides[stateName] = (input) => handled(async () => this.invoke(logicalId, withoutTimeoutKey(input)));
       }
     }
     return overrides;
@@ -169,16 +269,19 @@ export class LocalStepFunctions {
   private async invoke(logicalId: string, input: unknown): Promise<unknown> {
     const handler = this.options.handlers[logicalId];
     if (!handler) throw Object.assign(new Error(`No local handler for ${logicalId}`), { name: 'Lambda.ResourceNotFoundException' });
+    checkDataLimit('state input', input);
+    let result: unknown;
     try {
       // JSON both ways, as across the real Lambda boundary.
-      const result = await handler(JSON.parse(JSON.stringify(input ?? null)), lambdaContext(logicalId));
-      return result === undefined ? null : JSON.parse(JSON.stringify(result));
+      result = await handler(JSON.parse(JSON.stringify(input ?? null)), lambdaContext(logicalId));
     } catch (error) {
       throw asLambdaError(error);
     }
+    checkDataLimit('task result', result);
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
   }
 
-  private invokeWithCallback(executionName: string, state: string, input: unknown): Promise<unknown> {
+  private invokeWithCallback(executionName: string, state: string, input: unknown, heartbeatSeconds?: number): Promise<unknown> {
     const { FunctionName, Payload } = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
     const logicalId = typeof FunctionName === 'string' ? logicalIdOf(FunctionName) : undefined;
     if (!logicalId) return Promise.reject(Object.assign(new Error(`Unknown FunctionName ${String(FunctionName)}`), { name: 'Lambda.ResourceNotFoundException' }));
@@ -186,17 +289,34 @@ export class LocalStepFunctions {
     const token = `AQ${randomBytes(96).toString('base64url')}`;
     const payload = JSON.parse(JSON.stringify(Payload ?? {}).split(JSON.stringify(TOKEN_PLACEHOLDER).slice(1, -1)).join(token));
     return new Promise((resolve, reject) => {
-      this.openTasks.set(token, { executionName, state, resolve, reject });
+      const task: OpenTask = { executionName, state, resolve, reject, ...(heartbeatSeconds !== undefined ? { heartbeat: { seconds: heartbeatSeconds } } : {}) };
+      this.openTasks.set(token, task);
+      this.beat(token, task);
       this.invoke(logicalId, payload).catch((error: Error) => {
-        this.openTasks.delete(token);
+        this.closeTask(token);
         reject(error);
       });
     });
   }
 
+  /** (Re)starts a callback task's heartbeat timer: no heartbeat within HeartbeatSeconds fails it. */
+  private beat(token: string, task: OpenTask): void {
+    if (!task.heartbeat) return;
+    clearTimeout(task.heartbeat.timer);
+    task.heartbeat.timer = setTimeout(() => {
+      this.closeTask(token);
+      task.reject(Object.assign(new Error('States.HeartbeatTimeout'), { name: 'States.HeartbeatTimeout' }));
+    }, task.heartbeat.seconds * 1000);
+  }
+
+  private closeTask(token: string): void {
+    clearTimeout(this.openTasks.get(token)?.heartbeat?.timer);
+    this.openTasks.delete(token);
+  }
+
   private closeTasksOf(executionName: string, state?: string): void {
     for (const [token, task] of this.openTasks) {
-      if (task.executionName === executionName && (state === undefined || task.state === state)) this.openTasks.delete(token);
+      if (task.executionName === executionName && (state === undefined || task.state === state)) this.closeTask(token);
     }
   }
 
@@ -228,7 +348,13 @@ export class LocalStepFunctions {
     });
     const follow = async (): Promise<void> => {
       for await (const event of run.eventLogs) {
-        const { type, state, error } = event as { type: string; state?: { name: string }; error?: string };
+        const { type, state, Error: error } = event as { type: string; state?: { name: string }; Error?: string };
+        if (type === 'ExecutionFailed') {
+          // The execution's error is what ended it: the Fail state's Error, the task's error, States.Runtime.
+          const failed = event as { Error?: string; Cause?: string };
+          record.error = failed.Error;
+          record.cause = failed.Cause;
+        }
         if (!state) continue;
         if (type === 'StateEntered') {
           record.statesEntered.push(state.name);
@@ -248,8 +374,9 @@ export class LocalStepFunctions {
         },
         (error: Error & { cause?: unknown }) => {
           record.status = 'FAILED';
-          record.error = error.name;
-          record.cause = error.message;
+          const failure = error.cause instanceof Error ? error.cause : error;
+          record.error ??= failure.name;
+          record.cause ??= failure.message;
         },
       ),
       follow().catch(() => undefined),
@@ -269,7 +396,7 @@ export class LocalStepFunctions {
       if (!token.startsWith('AQ')) throw new SfnError('InvalidToken', 'Invalid Token');
       throw new SfnError('TaskTimedOut', 'Task Timed Out');
     }
-    this.openTasks.delete(token);
+    this.closeTask(token);
     if ('output' in outcome) task.resolve(outcome.output);
     else task.reject(outcome.error);
   }
@@ -286,6 +413,7 @@ export class LocalStepFunctions {
         } catch {
           throw new SfnError('InvalidExecutionInput', 'Invalid execution input: not JSON');
         }
+        checkInputSize(body.input);
         const execution = this.start(name, input);
         return { executionArn: execution.executionArn, startDate: execution.startDate.getTime() / 1000 };
       }
@@ -306,7 +434,11 @@ export class LocalStepFunctions {
         return {};
       }
       case 'SendTaskHeartbeat': {
-        if (typeof body.taskToken !== 'string' || !this.openTasks.has(body.taskToken)) throw new SfnError('TaskTimedOut', 'Task Timed Out');
+        const token = body.taskToken;
+        if (typeof token !== 'string' || token.length < 1 || token.length > 2048 || !token.startsWith('AQ')) throw new SfnError('InvalidToken', 'Invalid Token');
+        const task = this.openTasks.get(token);
+        if (!task) throw new SfnError('TaskTimedOut', 'Task Timed Out');
+        this.beat(token, task);
         return {};
       }
       case 'DescribeExecution': {
@@ -329,6 +461,13 @@ export class LocalStepFunctions {
     }
   }
 
+  /** The resource IAM evaluates an action against (the state machine for task tokens: docs/local-stack.md). */
+  private resourceOf(action: string, body: Record<string, unknown>): string {
+    if (action === 'StartExecution') return String(body.stateMachineArn ?? '');
+    if (action === 'DescribeExecution' || action === 'StopExecution') return String(body.executionArn ?? '');
+    return this.stateMachineArn;
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -338,7 +477,12 @@ export class LocalStepFunctions {
     let payload: unknown;
     try {
       const text = Buffer.concat(chunks).toString('utf8');
-      payload = this.dispatch(action, text ? (JSON.parse(text) as Record<string, unknown>) : {});
+      const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      const denied = this.options.authorize?.(req.headers, `states:${action}`, this.resourceOf(action, body));
+      if (denied !== undefined) throw new SfnError('AccessDeniedException', denied);
+      const failure = this.failures.get(action);
+      if (failure) throw failure;
+      payload = this.dispatch(action, body);
     } catch (error) {
       const known = error instanceof SfnError ? error : new SfnError('InternalFailure', 'Internal failure', 500);
       status = known.status;

@@ -1,7 +1,7 @@
 /**
  * The product's metrics as the local stack emits them: Powertools Metrics writes each data point as one
  * EMF JSON line on the function's stdout (CloudWatch Logs turns those into metrics in AWS), and locally
- * the functions' stdout is this process's. `captureEmf()` keeps every such line from now on; `alarmMetrics()`
+ * the functions' stdout is shown in this process (at debug, which the test suite asks for). `captureEmf()` keeps every such line from now on; `alarmMetrics()`
  * reads the alarms config/alarms.cjs generates, so a test can hold each alarm to a line actually emitted.
  */
 import { createRequire } from 'node:module';
@@ -71,8 +71,8 @@ export interface AlarmMetric {
   dimensions: Record<string, unknown>;
 }
 
-/** Every metric each generated alarm watches (a metric-math alarm: each of its parts), for a stack and stage. */
-export async function alarmMetrics(service = 'cachegate', stage = 'local'): Promise<AlarmMetric[]> {
+/** Every metric each generated alarm watches (a metric-math alarm: each of its parts), for a stack and stage (the local stack's is dev: it runs what `serverless package --stage dev` makes). */
+export async function alarmMetrics(service = 'cachegate', stage = 'dev'): Promise<AlarmMetric[]> {
   const generate = createRequire(__filename)('../../config/alarms.cjs') as (context: { resolveVariable: (name: string) => Promise<string> }) => Promise<{ Resources: Record<string, { Properties: Record<string, unknown> }> }>;
   const { Resources } = await generate({ resolveVariable: async (name) => (name === 'self:service' ? service : stage) });
   const found: AlarmMetric[] = [];

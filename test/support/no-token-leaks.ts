@@ -69,12 +69,13 @@ globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<
   return response;
 };
 
-async function storedItems(): Promise<Record<string, unknown>[]> {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: process.env.AWS_REGION ?? 'us-east-1', endpoint: process.env.DYNAMODB_ENDPOINT }));
+async function storedItems(stack: LocalStack): Promise<Record<string, unknown>[]> {
+  // The operator's look (credentials of no function): the functions' own roles may not scan.
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamodb.endpoint, credentials: { accessKeyId: 'operator', secretAccessKey: 'operator' } }));
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: process.env.TABLE_NAME, ExclusiveStartKey: start }));
+    const page = await client.send(new ScanCommand({ TableName: stack.dynamodb.tableName, ExclusiveStartKey: start }));
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -84,15 +85,15 @@ async function storedItems(): Promise<Record<string, unknown>[]> {
 
 onLocalStackStarted((stack: LocalStack) => {
   const stop = stack.stop.bind(stack);
-  stack.stop = async () => {
-    const items = await storedItems();
+  stack.stop = async (...options: Parameters<LocalStack['stop']>) => {
+    const items = await storedItems(stack);
     for (const item of items) {
       if (item.sk === 'TASK_TOKEN' && typeof item.taskToken === 'string') knownTokens.add(item.taskToken);
       else record(`stored ${String(item.pk)} ${String(item.sk)}`, JSON.stringify(item));
     }
     for (const message of stack.outbox.messages()) record(`${message.channel} message to ${message.to.join(', ')}`, JSON.stringify(message));
     for (const call of stack.slack.calls()) record(`Slack ${call.method}`, JSON.stringify(call));
-    await stop();
+    await stop(...options);
     assertNoLeaks();
   };
 });

@@ -190,7 +190,7 @@ describe('product metrics (EMF)', () => {
     expect(toActive[0]?.metrics.TimeFromApprovalToActive).toMatchObject({ unit: 'Seconds' });
     expect(toActive[0]?.metrics.TimeFromApprovalToActive?.value).toBeLessThan(60);
     for (const line of emf.lines) {
-      expect(line.namespace).toBe('cachegate/local');
+      expect(line.namespace).toBe('cachegate/dev');
       expect(line.dimensions.service).toBe('cachegate');
       for (const value of Object.values(line.dimensions)) expect(value).not.toMatch(/^[0-9a-f-]{20,}$/i);
     }
@@ -211,7 +211,7 @@ describe('product metrics (EMF)', () => {
     // The reconciler's findings are held to its own lines in test/integration/workflow/reconciler.test.ts.
     const here = (await alarmMetrics()).filter((a) => ['NotificationsGivenUp', 'RequestsByOutcome', 'GrantsCleanedUp'].includes(a.metricName));
     expect(new Set(here.map((a) => a.metricName))).toEqual(new Set(['GrantsCleanedUp', 'NotificationsGivenUp', 'RequestsByOutcome']));
-    expect(here.every((a) => a.namespace === 'cachegate/local')).toBe(true);
+    expect(here.every((a) => a.namespace === 'cachegate/dev')).toBe(true);
     expect(unmatched(here, emf.lines)).toEqual([]);
     // And one the alarms would miss: the same metric without `service` (what a wrong dimension set looks like).
     const withoutService = here.map((a) => ({ ...a, dimensions: Object.fromEntries(Object.entries(a.dimensions).filter(([name]) => name !== 'service')) }));

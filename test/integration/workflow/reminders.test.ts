@@ -15,6 +15,8 @@ const SECOND = 1 / 60;
 
 beforeAll(async () => {
   stack = await startLocalStack({
+    // The approval windows below are seconds of real time: no cold start may eat into them.
+    warm: true,
     emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 },
     waitOverridesMs: { 'Wait before next check': 0 },
     grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100 },

@@ -49,9 +49,23 @@ async function approve(id: string): Promise<void> {
   expect((await call(stack, 'POST', link, { form: { decision: 'approve' } })).status).toBe(200);
 }
 
+/** The emulator's clock: real time, moved on by a test ("a minute later") without sleeping. */
+const emulatorClock = { offsetMs: 0, now: () => Date.now() + emulatorClock.offsetMs };
+/** The source group whose new rule EC2 shows only once a look has missed it: a minute passes right after that look. */
+let showLateTheRuleFrom: string | undefined;
+function afterEmulatorCall(call: { action: string; params: Record<string, string> }): void {
+  if (call.action !== 'DescribeSecurityGroupRules' || showLateTheRuleFrom === undefined) return;
+  // A look that misses ends with a describe of the whole group (after the one by the request's tag, it looks
+  // for an equal rule made before); the submission's describe of the group comes before the rule exists.
+  if (Object.values(call.params).includes('tag:cachegate-request')) return;
+  if (!rules().some((rule) => rule.referencedGroupId === showLateTheRuleFrom)) return;
+  showLateTheRuleFrom = undefined;
+  emulatorClock.offsetMs += 61_000;
+}
+
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never, clock: emulatorClock, onCall: afterEmulatorCall },
     waitOverridesMs: { 'Wait before next check': 0 },
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
     // VPC looks follow the deployed schedule (0, 1, 3 s…), inside one invocation.
@@ -87,8 +101,11 @@ describe('VPC workflow', () => {
   });
 
   it('looks right after the grant; a rule EC2 shows late is found on the backoff, in the same invocation, with no Wait state', async () => {
-    stack.emulator.state.settings.ec2PropagationDelayMs = 400;
-    const { id } = await requestAccess();
+    // EC2 shows the new rule a minute after the call on its clock, and the minute passes right after the first
+    // look has missed it (not a real-time race between a short visibility delay and a cold start).
+    stack.emulator.state.settings.ec2PropagationDelayMs = 60_000;
+    const { id, source } = await requestAccess();
+    showLateTheRuleFrom = source;
     await approve(id);
     const done = await waitForStatus(stack, id, ['ACTIVE', 'FAILED']);
     expect(done.status).toBe('ACTIVE');
