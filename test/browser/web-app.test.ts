@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'puppeteer-core';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { checkPage, launchChromium, openPage, SCREENSHOTS, signInAndOpen, waitForHeading, type WatchedPage } from './browser.js';
+import { NO_GRANT_WAITS } from '../support/emulator-seed.js';
 
 jest.setTimeout(60_000);
 
@@ -28,8 +29,7 @@ beforeAll(async () => {
         auditors: ['carol@example.com'],
       },
       emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0 },
-      waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
-      retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
+      ...NO_GRANT_WAITS,
       grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 5 },
     }),
     launchChromium(),

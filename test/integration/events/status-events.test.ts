@@ -4,15 +4,14 @@
  * request, with no secret in it; the metrics each path stands for are emitted as EMF lines; and every alarm
  * on the product's own metrics watches the namespace, name and dimension set of a line emitted here.
  */
-import { readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import type { OutboxMessage } from '../../../local/sinks/index.js';
 import { alarmMetrics, captureEmf, unmatched, type EmfCapture } from '../../support/emf-lines.js';
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from '../workflow/local-api.js';
+import { NO_GRANT_WAITS, seedWithSources } from '../../support/emulator-seed.js';
 
-const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
 const sources = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `sg-0e7e00000000001${n}`);
-seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `events-${index}`, vpcId: 'vpc-0de70000000000001', description: 'test source' })));
+const seed = seedWithSources(sources, 'events');
 
 let stack: LocalStack;
 let emf: EmfCapture;
@@ -21,9 +20,8 @@ let nextSource = 0;
 beforeAll(async () => {
   emf = captureEmf();
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
-    waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
-    retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed },
+    ...NO_GRANT_WAITS,
     grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 2000, verifyTimeoutSeconds: 1 },
     // Retries of the queue happen when the test advances its clock.
     notifications: { clock: 'manual' },

@@ -5,7 +5,6 @@
  * record, request, open slot) is repaired. Crashes are written through the store, as the half-done write
  * would have left them; "a minute later" is the first sighting moved back a minute, never a sleep.
  */
-import { readFileSync } from 'node:fs';
 import { AuthorizeSecurityGroupIngressCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import {
   AuthorizeCacheSecurityGroupIngressCommand,
@@ -18,13 +17,13 @@ import type { requestStore as RequestStore } from '../../../functions/adapters/r
 import type { GrantRecord } from '../../../functions/domain/grant-record.js';
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
 import { alarmMetrics, captureEmf, unmatched, type EmfCapture } from '../../support/emf-lines.js';
+import { NO_GRANT_WAITS, seedWithSources, sourceGroupIds } from '../../support/emulator-seed.js';
 
 const OWNER = '987654321021';
 const SESSIONS = 'sg-0cac4e9a7e0000002';
 const ORDERS = 'sg-0cac4e9a7e0000001';
-const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
-const sources = Array.from({ length: 40 }, (_, n) => `sg-0b98000000000${String(n).padStart(3, '0')}`);
-seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `rc-${index}`, vpcId: 'vpc-0de70000000000001', description: 'reconciler test source' })));
+const sources = sourceGroupIds('0b98000000000', 40);
+const seed = seedWithSources(sources, 'rc');
 
 let stack: LocalStack;
 let store: typeof RequestStore;
@@ -48,9 +47,8 @@ let emf: EmfCapture;
 beforeAll(async () => {
   emf = captureEmf();
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
-    waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
-    retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed },
+    ...NO_GRANT_WAITS,
     grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 1 },
     reconcile: { quietSeconds: 0 },
     // A small quota, so that filling a managed group takes four requests.

@@ -5,18 +5,17 @@
  * "Wait for revoke" is held at 1.5 s here so the revoking window is wide enough to approve into; nothing
  * sleeps: the test waits on the workflow's states and the request's status.
  */
-import { readFileSync } from 'node:fs';
 import { EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { CreateCacheSecurityGroupCommand, DeleteCacheSecurityGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import type { requestStore as RequestStore } from '../../../functions/adapters/request-store.js';
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
+import { seedWithSources, sourceGroupIds } from '../../support/emulator-seed.js';
 
 const OWNER = '987654321021';
 const SESSIONS = 'sg-0cac4e9a7e0000002';
-const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
-const sources = Array.from({ length: 4 }, (_, n) => `sg-0b97000000000${String(n).padStart(3, '0')}`);
-seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `re-${index}`, vpcId: 'vpc-0de70000000000001', description: 'test source' })));
+const sources = sourceGroupIds('0b97000000000', 4);
+const seed = seedWithSources(sources, 're');
 
 let stack: LocalStack;
 let store: typeof RequestStore;
@@ -27,7 +26,7 @@ let groups = 0;
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed },
     waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 1500, 'Wait before next revoke check': 0 },
     // A new holder meeting a grant being revoked retries (GrantBusy) for longer than the revoke takes.
     retryIntervalOverridesMs: { 'Grant ingress': 300, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },

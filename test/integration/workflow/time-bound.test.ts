@@ -4,15 +4,14 @@
  * requests that need the same grant share it (only the last holder's end revokes it), and revoke faults.
  * Durations come from the policy in fractions of a minute, so nothing sleeps for long.
  */
-import { readFileSync } from 'node:fs';
 import { CreateCacheSecurityGroupCommand, ElastiCacheClient, RevokeCacheSecurityGroupIngressCommand } from '@aws-sdk/client-elasticache';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
+import { NO_GRANT_WAITS, seedWithSources, sourceGroupIds } from '../../support/emulator-seed.js';
 
 const OWNER = '987654321021';
-const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
-const sources = Array.from({ length: 12 }, (_, n) => `sg-0b99000000000${String(n).padStart(3, '0')}`);
-seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `tb-${index}`, vpcId: 'vpc-0de70000000000001', description: 'test source' })));
+const sources = sourceGroupIds('0b99000000000', 12);
+const seed = seedWithSources(sources, 'tb');
 
 let stack: LocalStack;
 let elasticache: ElastiCacheClient;
@@ -42,9 +41,8 @@ const LONG = { approvers: ['bob@example.com', 'carol@example.com'], defaultDurat
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never },
-    waitOverridesMs: { 'Wait before next check': 0, 'Wait for revoke': 0, 'Wait before next revoke check': 0 },
-    retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0, 'Revoke access': 0, 'Check revoke': 0 },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed },
+    ...NO_GRANT_WAITS,
     grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 100, verifyTimeoutSeconds: 2 },
     // orders-cache (VPC) and classic groups named short-*: 3 s of access, warned 1.8 s before the end.
     policy: {

@@ -2,16 +2,15 @@
  * VPC mode end to end on the local stack: the same requests, approvals and state machine as classic
  * mode, granting with an EC2 ingress rule on the cluster's cachegate-managed security group.
  */
-import { readFileSync } from 'node:fs';
 import { AuthorizeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-api.js';
+import { seedWithSources } from '../../support/emulator-seed.js';
 
 const MANAGED = 'sg-0cac4e9a7e0000001';
-const seed = JSON.parse(readFileSync('local/aws-emulator/seed.json', 'utf8')) as { securityGroups: Record<string, unknown>[] };
 // One source group per test, so each test's rule is its own.
 const sources = [1, 2, 3, 4, 5, 6].map((n) => `sg-0a9900000000001${n}`);
-seed.securityGroups.push(...sources.map((groupId, index) => ({ groupId, groupName: `app-${index}`, vpcId: 'vpc-0de70000000000001', description: 'test source' })));
+const seed = seedWithSources(sources, 'app');
 
 let stack: LocalStack;
 let ec2: EC2Client;
@@ -65,7 +64,7 @@ function afterEmulatorCall(call: { action: string; params: Record<string, string
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed: seed as never, clock: emulatorClock, onCall: afterEmulatorCall },
+    emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed, clock: emulatorClock, onCall: afterEmulatorCall },
     waitOverridesMs: { 'Wait before next check': 0 },
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
     // VPC looks follow the deployed schedule (0, 1, 3 s…), inside one invocation.
