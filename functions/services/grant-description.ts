@@ -4,9 +4,10 @@
  * ("Check access") bundles the EC2 client without the drivers and the ElastiCache client.
  */
 import { targetKey } from '../domain/access-request.js';
-import { latestEnd } from '../domain/grant-record.js';
+import { latestEnd, type GrantRecord } from '../domain/grant-record.js';
 import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
 import { describeRule } from '../adapters/rule-description.js';
+import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
 import { updateGrantRecord } from './grant-records.js';
 
@@ -38,5 +39,23 @@ export async function describeGrantEndIfPossible(request: AccessRequestRecord, n
     await describeGrantEnd(request, now);
   } catch (error) {
     logger.warn('the grant description was not updated', { requestId: request.id, error });
+  }
+}
+
+/**
+ * After a holder leaves a shared VPC rule that others keep: the description names the remaining holder
+ * whose access lasts longest, not the one that left. A failure leaves the old text for the reconciler
+ * to correct; access itself is not affected.
+ */
+export async function describeRemainingHolder(record: GrantRecord): Promise<void> {
+  const until = latestEnd(record);
+  const group = record.resolved.managedGroupId;
+  const holder = record.holders.find((id) => record.ends[id] === until);
+  if (record.target.mode !== 'vpc' || !record.ruleId || group === undefined || until === undefined || holder === undefined) return;
+  try {
+    const request = await requestStore.get(holder);
+    if (request) await describeRule(group, record.ruleId, { requestId: holder, requester: request.requester, until });
+  } catch (error) {
+    logger.warn('the grant description was not updated', { requestId: holder, error });
   }
 }

@@ -14,6 +14,7 @@ import { AlreadyAuthorized, GrantFailed, GroupNotFound, NotAuthorized, NotFoundE
 import { grantDriverFor } from '../adapters/grant-drivers.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';
+import { describeRemainingHolder } from './grant-description.js';
 import { GrantBusy, updateGrantRecord } from './grant-records.js';
 import { announceStatusChanges, notifyPeople } from './notify.js';
 import { changeStatus } from './request-status.js';
@@ -196,6 +197,7 @@ export async function releaseGrant(requestId: string, now: Date): Promise<Releas
   if (!left || left.holders.length > 0 || left.state !== 'revoking') {
     const detail = left && left.holders.length > 0 ? `still held by ${left.holders.join(', ')}` : 'no grant held';
     await requestStore.update(requestId, { history: [{ at: now.toISOString(), event: 'grant released', actor: 'cachegate', detail }], now });
+    if (left && left.holders.length > 0) await describeRemainingHolder(left);
     return { revoked: false, nextCheckSeconds: check };
   }
   await revokeInAws(request, left, now);

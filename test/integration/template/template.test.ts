@@ -217,6 +217,7 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
     ...dynamo('GetItem', 'PutItem', 'UpdateItem'),
     `elasticache:RevokeCacheSecurityGroupIngress ${CACHE_GROUPS}`,
     ...EC2_GROUPS.map((groups) => `ec2:RevokeSecurityGroupIngress ${groups}`),
+    DESCRIBE_RULE,
   ],
   finishRequest: [...dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'), QUEUE, DESCRIBE_RULE],
   checkAccess: [...dynamo('GetItem', 'PutItem', 'UpdateItem'), QUEUE, DESCRIBE_RULE],

@@ -10,7 +10,7 @@ import { approvalLinkFor, call, waitForStatus, type RequestBody } from './local-
 import { NO_GRANT_WAITS, seedWithSources, sourceGroupIds } from '../../support/emulator-seed.js';
 
 const OWNER = '987654321021';
-const sources = sourceGroupIds('0b99000000000', 12);
+const sources = sourceGroupIds('0b99000000000', 16);
 const seed = seedWithSources(sources, 'tb');
 
 let stack: LocalStack;
@@ -163,18 +163,22 @@ describe('people end access early', () => {
 
 describe.each(['vpc', 'classic'] as const)('two requests, one grant (%s)', (mode) => {
   /** The grant both requests need: a rule from a fresh source (VPC), or an authorization on a fresh group (classic). */
-  async function sharedTarget(): Promise<{ body: object; present: () => number }> {
+  async function sharedTarget(): Promise<{ body: object; present: () => number; description?: () => string | undefined }> {
     if (mode === 'vpc') {
       const source = sources[nextSource++] as string;
-      return { body: { cacheClusterId: 'sessions-mc', sourceSecurityGroupId: source }, present: () => rulesOn(SESSIONS, source).length };
+      return {
+        body: { cacheClusterId: 'sessions-mc', sourceSecurityGroupId: source },
+        present: () => rulesOn(SESSIONS, source).length,
+        description: () => rulesOn(SESSIONS, source)[0]?.description,
+      };
     }
     const group = `shared-${++groups}`;
     await elasticache.send(new CreateCacheSecurityGroupCommand({ CacheSecurityGroupName: group, Description: 'tb' }));
     return { body: { cacheSecurityGroupName: group, ec2SecurityGroupName: 'myec2group', ec2SecurityGroupOwnerId: OWNER }, present: () => (authorizationStatus(group) === undefined ? 0 : 1) };
   }
 
-  async function twoHolders(): Promise<{ present: () => number; first: string; second: string }> {
-    const { body, present } = await sharedTarget();
+  async function twoHolders(): Promise<{ present: () => number; description?: () => string | undefined; first: string; second: string }> {
+    const { body, present, description } = await sharedTarget();
     const ask = async (as: string): Promise<string> => {
       const reply = await call<RequestBody>(stack, 'POST', '/requests', { as, json: { ...body, reason: 'two holders' } });
       expect(reply.status).toBe(202);
@@ -185,8 +189,30 @@ describe.each(['vpc', 'classic'] as const)('two requests, one grant (%s)', (mode
     const second = await ask('carol@example.com');
     expect((await approved(second, 'bob@example.com', 'carol@example.com')).status).toBe('ACTIVE');
     expect(present()).toBe(1);
-    return { present, first, second };
+    return { present, ...(description ? { description } : {}), first, second };
   }
+
+  /** The description a VPC rule has while `id` (of `requester`) is its holder with the latest end. */
+  async function describedAs(id: string, requester: string): Promise<string> {
+    const request = await waitForStatus(stack, id, ['ACTIVE'], requester, 5_000);
+    return `cachegate ${id} ${requester} until ${request.expiresAt}`;
+  }
+
+  it('the holder with the later end leaves first: the grant stays and (VPC) its description names the holder that keeps it', async () => {
+    const { present, description, first, second } = await twoHolders();
+    // The rule says who holds it longest: the second (its end is later), once Notify granted described it.
+    if (description) {
+      const expected = await describedAs(second, 'carol@example.com');
+      await until(() => description() === expected, `the rule never named the later holder: ${description()}`);
+    }
+    expect((await call(stack, 'POST', `/requests/${second}/revoke`, { as: 'carol@example.com' })).status).toBe(202);
+    await waitForStatus(stack, second, ['ENDED'], 'carol@example.com', 15_000);
+    expect(present()).toBe(1);
+    if (description) expect(description()).toBe(await describedAs(first, 'alice@example.com'));
+    expect((await call(stack, 'POST', `/requests/${first}/revoke`, { as: 'alice@example.com' })).status).toBe(202);
+    await waitForStatus(stack, first, ['ENDED'], 'alice@example.com', 15_000);
+    expect(present()).toBe(0);
+  }, 40_000);
 
   it('ending the first keeps the grant; ending the last removes it', async () => {
     const { present, first, second } = await twoHolders();
