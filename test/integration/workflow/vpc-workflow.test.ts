@@ -67,8 +67,9 @@ beforeAll(async () => {
     emulator: { propagationDelayMs: 0, ec2PropagationDelayMs: 0, seed, clock: emulatorClock, onCall: afterEmulatorCall },
     waitOverridesMs: { 'Wait before next check': 0 },
     retryIntervalOverridesMs: { 'Grant ingress': 0, 'Check grant status': 0 },
-    // VPC looks follow the deployed schedule (0, 1, 3 s…), inside one invocation.
-    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 5000, verifyTimeoutSeconds: 1 },
+    // VPC looks follow the deployed schedule (0, 1, 3 s…), inside one invocation. The time-out leaves room
+    // for a loaded machine: the first look may come a second or more after the grant, and must not be the last.
+    grant: { firstCheckSeconds: 0, pollIntervalMs: 10, pollWindowMs: 8000, verifyTimeoutSeconds: 5 },
   });
   ec2 = new EC2Client({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 });
