@@ -2,7 +2,8 @@
  * Classic mode's check schedule through the real ASL: right after the grant, "Check grant status" makes
  * no call (nothing shows before AWS's first look) and hands the wait to the free Wait state; from the
  * first look on it looks every poll interval inside one invocation. The schedule is the deployed one,
- * scaled down (first look at 1 s, looks every 200 ms); nothing is overridden.
+ * scaled down (first look at 3 s, looks every 200 ms); nothing is overridden. The first look is 3 s out, not
+ * 1 s, so that a loaded machine's slow start of "Check grant status" still comes before it (1 s failed once).
  */
 import { CreateCacheSecurityGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
@@ -13,9 +14,9 @@ let elasticache: ElastiCacheClient;
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    // The authorization becomes available 1.5 s after the call: after the first look, before the second second.
-    emulator: { propagationDelayMs: 1_500, ec2PropagationDelayMs: 0 },
-    grant: { firstCheckSeconds: 1, pollIntervalMs: 200, pollWindowMs: 5_000, verifyTimeoutSeconds: 10 },
+    // The authorization becomes available 3.5 s after the call: after the first look, within the next second.
+    emulator: { propagationDelayMs: 3_500, ec2PropagationDelayMs: 0 },
+    grant: { firstCheckSeconds: 3, pollIntervalMs: 200, pollWindowMs: 5_000, verifyTimeoutSeconds: 10 },
     policy: { default: { approvers: ['bob@example.com'], approvalsRequired: 1 } },
   });
   elasticache = new ElastiCacheClient({ endpoint: stack.emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -49,7 +50,7 @@ it('no call before the first look, a Wait state until it, then looks every poll 
     'Grant active?',
     'Notify granted',
   ]);
-  // Looks at about 1.0, 1.2, 1.4 s (authorizing) and 1.6 s (available), fewer on a busy machine (looks are
+  // Looks at about 3.0, 3.2, 3.4 s (authorizing) and 3.6 s (available), fewer on a busy machine (looks are
   // anchored to the grant call, so a late one skips ahead); every look is one status call.
   expect(done.grantStatusChecks).toBeGreaterThanOrEqual(1);
   expect(done.grantStatusChecks).toBeLessThanOrEqual(5);
