@@ -28,6 +28,7 @@ import { startAwsEmulator, type AwsEmulator, type AwsEmulatorOptions } from './a
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalAuthorizer, readBody, serveRoute, type HttpLambda, type Route } from './http-gateway.js';
 import { accessDenied, allowCall, LocalIam } from './iam/access.js';
+import { leastPrivilegeGaps, LeastPrivilegeError } from './iam/least-privilege.js';
 import { queryAccessRequests } from './iam/query-access.js';
 import { functionBundles, type Bundles } from './lambda/bundles.js';
 import { CfnResolver, localResourceValues } from './lambda/cloudformation.js';
@@ -416,6 +417,10 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
       POLICY_MINUTE_MS: options.policyMinuteMs?.toString(),
     },
   });
+
+  // A role grown wider than serverless.yml promises passes every workflow (AWS would allow it too): refuse to start.
+  const gaps = leastPrivilegeGaps((fn) => iam.principal(fn), where);
+  if (gaps.length > 0) throw new LeastPrivilegeError(`The deployed roles allow what they must not:\n${gaps.join('\n')}`);
 
   // The parameters the functions' *_PARAMETER variables name, as the operator (or the stack) stores them in AWS.
   const secretValues: Partial<Record<SecretName, string>> = {

@@ -2,7 +2,8 @@
  * The local stack runs what serverless.yml deploys, so a deployment mistake fails the workflow, by name.
  * Each case starts the stack from a mutated copy of serverless.yml (packaged as `serverless package` does),
  * drives the workflow over HTTP, and expects `stop()` (every workflow test's afterAll) to fail naming the
- * function and what it lacks.
+ * function and what it lacks. A role grown wider instead (a dropped condition, a resource widened to "*")
+ * would pass every workflow, as it would in AWS: the stack refuses to start with it (local/iam/least-privilege.ts).
  */
 import { readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
@@ -83,6 +84,21 @@ it('ec2:CreateTags whose ec2:CreateAction condition no longer matches: the tagge
   const { id } = await submitAndApprove(stack, VPC);
   expect((await waitForStatus(stack, id, ['ACTIVE', 'FAILED'])).status).toBe('FAILED');
   expect(await stopFailure()).toMatch(/grantIngress is not authorized to perform: ec2:CreateTags on resource: .*security-group-rule\/\* .*ec2:CreateAction=AuthorizeSecurityGroupIngress/);
+});
+
+it('dropping the ec2:CreateAction condition stops the stack at start: grantIngress could retag any rule', async () => {
+  const dropped = mutated('        Condition:\n          StringEquals:\n            ec2:CreateAction: AuthorizeSecurityGroupIngress\n', '');
+  await expect(startLocalStack({ ...FAST, serverlessYml: dropped })).rejects.toThrow(
+    /grantIngress's role no longer limits ec2:CreateTags to rules it is creating \(the condition ec2:CreateAction = AuthorizeSecurityGroupIngress\)/,
+  );
+});
+
+it('states:SendTaskSuccess widened to every state machine stops the stack at start, naming decideApproval', async () => {
+  const widened = mutated(
+    'Action: [states:SendTaskSuccess]\n      Resource: !Sub arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${self:custom.stateMachineName}',
+    "Action: [states:SendTaskSuccess]\n      Resource: '*'",
+  );
+  await expect(startLocalStack({ ...FAST, serverlessYml: widened })).rejects.toThrow(/decideApproval's role no longer limits states:SendTaskSuccess to cachegate's own state machine/);
 });
 
 it('without events:PutEvents, the status events are refused at the local EventBridge, naming deliverNotifications and the action', async () => {
