@@ -4,9 +4,9 @@
  * and by the tests that check real answers against it; no function bundles them.
  */
 import * as v from 'valibot';
-import { REQUEST_STATUSES } from '../functions/domain/access-request.js';
 import { Decision as DecisionChoice } from '../functions/domain/action-bodies.js';
 import { AccountId, CacheClusterId, CacheSecurityGroupName, Ec2SecurityGroupName, ReplicationGroupId, SecurityGroupId } from '../functions/domain/aws-identifiers.js';
+import { REQUEST_STATUSES } from '../functions/domain/request-statuses.js';
 
 const Time = v.pipe(v.string(), v.isoTimestamp(), v.description('An ISO 8601 time (UTC)'));
 const Email = v.pipe(v.string(), v.email());

@@ -27,11 +27,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { storeConfig } from '../config.js';
-import type { RequestStatus } from '../domain/access-request.js';
 import { grantScope } from '../domain/grant-driver.js';
 import type { GrantRecord } from '../domain/grant-record.js';
 import type { SlotLedger } from '../domain/rule-slots.js';
 import type { AccessRequestRecord, Decision, HistoryEvent } from '../domain/request-lifecycle.js';
+import type { RequestStatus } from '../domain/request-statuses.js';
 import { awsClient } from './aws-client.js';
 import { writeUntilProcessed } from './batch-retry.js';
 import { TABLE_INDEXES } from './table-schema.js';

@@ -2,19 +2,6 @@
 import { createHash } from 'node:crypto';
 import * as v from 'valibot';
 
-export const REQUEST_STATUSES = [
-  'PENDING_APPROVAL',
-  'APPROVED',
-  'AUTHORIZING',
-  'ACTIVE',
-  'REVOKING',
-  'ENDED',
-  'DENIED',
-  'EXPIRED',
-  'FAILED',
-  'CANCELLED',
-] as const;
-export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** A request's id, as the API hands it out (a UUID); anything else names no request. */
 export const RequestId = v.pipe(v.string(), v.regex(/^[0-9a-f-]{36}$/));

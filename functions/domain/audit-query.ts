@@ -1,9 +1,9 @@
 /** The auditors' filter (GET /audit/requests): status, target, requester and a time range, as a schema. */
 import * as v from 'valibot';
 import { ValidationError } from '../errors.js';
-import type { RequestStatus } from './access-request.js';
 import { parseInput, unknownFields } from './field-problems.js';
 import { Cursor, pageLimit, Status } from './list-query.js';
+import type { RequestStatus } from './request-statuses.js';
 
 const ISO_RULE = 'must be an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z';
 const isoTime = (readAs: (text: string) => string = (text) => text) =>

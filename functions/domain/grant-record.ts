@@ -4,8 +4,9 @@
  * record, one per (target, source), lists the requests that hold it. The first holder creates the grant;
  * only the last holder's end revokes it. Every change is a conditional write on the record's version.
  */
-import type { GrantTarget, RequestStatus } from './access-request.js';
+import type { GrantTarget } from './access-request.js';
 import type { ResolvedTarget } from './grant-driver.js';
+import type { RequestStatus } from './request-statuses.js';
 
 /** `granting`: the first holder's grant call is under way; `active`: in place; `revoking`: the last holder left. */
 export type GrantRecordState = 'granting' | 'active' | 'revoking';

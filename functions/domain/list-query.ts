@@ -3,8 +3,8 @@
  * the auditors' filter shares (audit-query.ts). API Gateway hands each parameter over as one string.
  */
 import * as v from 'valibot';
-import { REQUEST_STATUSES } from './access-request.js';
 import { parseInput } from './field-problems.js';
+import { REQUEST_STATUSES } from './request-statuses.js';
 
 export const Status = v.picklist(REQUEST_STATUSES, `must be one of ${REQUEST_STATUSES.join(', ')}`);
 /** A page's cursor as the API hands it out (base64url); whether it belongs to this list is the store's check. */

@@ -8,7 +8,8 @@
  * no link in any email acts on its own.
  */
 import { CachegateError } from '../errors.js';
-import type { GrantTarget, RequestStatus } from './access-request.js';
+import type { GrantTarget } from './access-request.js';
+import type { RequestStatus } from './request-statuses.js';
 
 export type NotificationEvent =
   | 'approval-requested'

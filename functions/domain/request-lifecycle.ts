@@ -2,9 +2,10 @@
  * The request's life: the record kept for it, its history, and the rules for decisions and deadlines.
  * Pure functions over plain data; the store applies them with conditional writes.
  */
-import type { GrantTarget, RequestStatus } from './access-request.js';
+import type { GrantTarget } from './access-request.js';
 import type { GrantReceipt, ResolvedTarget } from './grant-driver.js';
 import type { TargetPolicy } from './approval-policy.js';
+import type { RequestStatus } from './request-statuses.js';
 
 export interface HistoryEvent {
   at: string;

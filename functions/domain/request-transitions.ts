@@ -4,7 +4,7 @@
  * request's version), so when two people act at once exactly one change lands and the other is re-read
  * and told the truth. Nothing changes a request's status except through `checkTransition`.
  */
-import type { RequestStatus } from './access-request.js';
+import type { RequestStatus } from './request-statuses.js';
 
 /** Who causes a change: a person (in a role on this request), the workflow, or the reconciler. */
 export type Actor = 'requester' | 'approver' | 'workflow' | 'reconciler';
@@ -32,13 +32,6 @@ export const TRANSITIONS: readonly Transition[] = [
   // Only once the grant is verified gone (or still held by another request's grant record).
   { from: 'REVOKING', to: 'ENDED', by: ['workflow', 'reconciler'], event: 'ended' },
 ];
-
-/** The statuses nothing leaves: the request's slot is released and its execution is over. */
-export const FINAL_STATUSES: readonly RequestStatus[] = ['ENDED', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
-
-export function isFinal(status: RequestStatus): boolean {
-  return FINAL_STATUSES.includes(status);
-}
 
 export function findTransition(from: RequestStatus, to: RequestStatus, by: Actor): Transition | undefined {
   return TRANSITIONS.find((t) => t.from === from && t.to === to && t.by.includes(by));

@@ -7,9 +7,9 @@
  * `sequence` numbers a request's status changes 1, 2, 3… in the order the store accepted them: EventBridge
  * does not keep order, and at-least-once delivery may repeat one, so a consumer keys on (requestId, sequence).
  */
-import { policyKeyOf, type GrantTarget, type RequestStatus } from './access-request.js';
+import { policyKeyOf, type GrantTarget } from './access-request.js';
 import type { AccessRequestRecord, EndReason, HistoryEvent } from './request-lifecycle.js';
-import { isFinal } from './request-transitions.js';
+import { type RequestStatus, isFinal } from './request-statuses.js';
 
 export const EVENT_SOURCE = 'cachegate';
 export const EVENT_DETAIL_TYPE = 'Access Request Status Changed';

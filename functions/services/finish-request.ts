@@ -2,10 +2,10 @@
  * Where the workflow announces an outcome: store it (with the reason, for failures), release the
  * requester's open slot and the request's rule slot once the request is final, and tell the people concerned.
  */
-import { targetKey, type RequestStatus } from '../domain/access-request.js';
+import { targetKey } from '../domain/access-request.js';
 import type { NotificationEvent } from '../domain/notification-messages.js';
 import { minuteOf, type AccessRequestRecord } from '../domain/request-lifecycle.js';
-import { isFinal } from '../domain/request-transitions.js';
+import { type RequestStatus, isFinal } from '../domain/request-statuses.js';
 import { NotFoundError } from '../errors.js';
 import { requestStore } from '../adapters/request-store.js';
 import { logger } from '../logger.js';

@@ -20,7 +20,7 @@ import { grantScope, grantsTarget, type ObservedGrant } from '../domain/grant-dr
 import { HOLDING_STATUSES, type GrantRecord } from '../domain/grant-record.js';
 import { absenceVerdict, isQuiet, type ReconcileSettings, type ReconcileSummary } from '../domain/reconcile-rules.js';
 import type { AccessRequestRecord } from '../domain/request-lifecycle.js';
-import { isFinal } from '../domain/request-transitions.js';
+import { isFinal } from '../domain/request-statuses.js';
 import { reservations } from '../domain/rule-slots.js';
 import { GrantThrottled } from '../errors.js';
 import { grantDriverFor } from '../adapters/grant-drivers.js';

@@ -3,8 +3,8 @@
  * change, and the store writes it only if the request is still in the status it was read in. A caller
  * that gets `undefined` back lost a race: it re-reads and acts on (or reports) what actually happened.
  */
-import type { RequestStatus } from '../domain/access-request.js';
 import type { AccessRequestRecord, HistoryEvent } from '../domain/request-lifecycle.js';
+import type { RequestStatus } from '../domain/request-statuses.js';
 import { checkTransition, type Actor } from '../domain/request-transitions.js';
 import { requestStore } from '../adapters/request-store.js';
 

@@ -22,10 +22,9 @@
  * Failures are thrown as DeliveryFailed (retryable or not) once every part of the event has been tried;
  * the parts that succeeded are not repeated by the next call.
  */
-import type { RequestStatus } from '../domain/access-request.js';
-import { FINAL_STATUSES } from '../domain/request-transitions.js';
 import type { NotificationEvent, RequestView } from '../domain/notification-messages.js';
 import { currentApprovers, type AccessRequestRecord } from '../domain/request-lifecycle.js';
+import { type RequestStatus, FINAL_STATUSES } from '../domain/request-statuses.js';
 import {
   CHANNEL_MESSAGE,
   directMessageKey,

@@ -1,9 +1,10 @@
 /** Reading requests: one with its history, or a page of them, only as far as the caller may see. */
 import * as v from 'valibot';
-import { RequestId, type RequestStatus } from '../domain/access-request.js';
+import { RequestId } from '../domain/access-request.js';
 import { inApproversQueue } from '../domain/approvers-queue.js';
 import { parseListQuery } from '../domain/list-query.js';
 import { mayView, type AccessRequestRecord } from '../domain/request-lifecycle.js';
+import type { RequestStatus } from '../domain/request-statuses.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { InvalidCursor, requestStore, type ListQuery as IndexQuery } from '../adapters/request-store.js';
 import { approvalPolicy } from './approval-policy.js';

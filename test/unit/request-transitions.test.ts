@@ -1,6 +1,6 @@
-import { REQUEST_STATUSES, type RequestStatus } from '../../functions/domain/access-request.js';
-import { checkTransition, findTransition, FINAL_STATUSES, ForbiddenTransition, isFinal, TRANSITIONS, type Actor } from '../../functions/domain/request-transitions.js';
+import { checkTransition, findTransition, ForbiddenTransition, TRANSITIONS, type Actor } from '../../functions/domain/request-transitions.js';
 import { applyDecision, newRequestRecord, type Decision } from '../../functions/domain/request-lifecycle.js';
+import { REQUEST_STATUSES, type RequestStatus, FINAL_STATUSES, isFinal } from '../../functions/domain/request-statuses.js';
 
 const ACTORS: readonly Actor[] = ['requester', 'approver', 'workflow', 'reconciler'];
 

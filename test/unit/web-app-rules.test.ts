@@ -2,10 +2,7 @@
 import { parseApprovalPolicy } from '../../functions/domain/approval-policy.js';
 import { parseAuditQuery } from '../../functions/domain/audit-query.js';
 import { isApproverAnywhere, requestableTargets } from '../../functions/domain/target-catalog.js';
-import { REQUEST_STATUSES } from '../../functions/domain/access-request.js';
-import { FINAL_STATUSES } from '../../functions/domain/request-transitions.js';
 import { ValidationError } from '../../functions/errors.js';
-import * as webStatuses from '../../web/src/types.js';
 
 const policy = parseApprovalPolicy(
   JSON.stringify({
@@ -66,12 +63,5 @@ describe('parseAuditQuery', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).details.map((d) => d.field).sort()).toEqual(['colour', 'from', 'limit', 'requester', 'status']);
     expect(() => parseAuditQuery({ from: '2026-02-01', to: '2026-01-01' })).toThrow(ValidationError);
-  });
-});
-
-describe('the web app\'s statuses', () => {
-  it('are the API\'s: every status (the audit filter), and the final ones (where a page stops polling)', () => {
-    expect(webStatuses.STATUSES).toEqual(REQUEST_STATUSES);
-    expect(webStatuses.FINAL_STATUSES).toEqual(FINAL_STATUSES);
   });
 });

@@ -1,67 +1,14 @@
-/** What the API returns (functions/services/view-request.ts publicRequest, list-targets.ts). */
-export interface HistoryEvent {
-  at: string;
-  event: string;
-  actor: string;
-  status?: string;
-  detail?: string;
-}
-
-export interface Decision {
-  decision: 'approve' | 'deny';
-  at: string;
-  comment?: string;
-  via: string;
-}
-
-export interface AccessRequest {
-  id: string;
-  status: string;
-  requester: string;
-  target: Record<string, string>;
-  resolvedTarget: string;
-  reason: string;
-  createdAt: string;
-  updatedAt: string;
-  approvers: string[];
-  approvalsRequired: number;
-  approvals: Record<string, Decision>;
-  decidedBy: string[];
-  approvalDeadline: string;
-  failureReason?: string;
-  durationMinutes: number;
-  expiresAt?: string;
-  endedAt?: string;
-  history: HistoryEvent[];
-  links: Record<string, string>;
-}
-
-export interface RequestPage {
-  items: AccessRequest[];
-  nextCursor?: string;
-}
-
-export interface Target {
-  key: string;
-  mode: 'vpc' | 'classic';
-  approvers: string[];
-  approvalsRequired: number;
-  defaultDurationMinutes: number;
-  maxDurationMinutes: number;
-}
-
-export interface TargetList {
-  items: Target[];
-  caller: { email: string; approver: boolean; auditor: boolean };
-}
-
 /**
- * The API's statuses, and those nothing leaves (the page stops polling there). Kept here so that the app
- * bundles no server code; test/unit/web-app-rules.test.ts holds them equal to functions/domain's.
+ * What the API returns, as the OpenAPI document describes it: the types are inferred from the same valibot
+ * schemas (openapi/responses.ts), so the app cannot drift from the documented answers. Type-only imports:
+ * nothing of valibot or the schemas reaches the app's bundle.
  */
-export const STATUSES: readonly string[] = ['PENDING_APPROVAL', 'APPROVED', 'AUTHORIZING', 'ACTIVE', 'REVOKING', 'ENDED', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
-export const FINAL_STATUSES: readonly string[] = ['ENDED', 'DENIED', 'EXPIRED', 'FAILED', 'CANCELLED'];
+import type { InferOutput } from 'valibot';
+import type { RequestPage as RequestPageSchema, RequestView, Targets } from '../../openapi/responses.js';
 
-export function isFinalStatus(status: string): boolean {
-  return FINAL_STATUSES.includes(status);
-}
+export type AccessRequest = InferOutput<typeof RequestView>;
+export type HistoryEvent = AccessRequest['history'][number];
+export type Decision = AccessRequest['approvals'][string];
+export type RequestPage = InferOutput<typeof RequestPageSchema>;
+export type TargetList = InferOutput<typeof Targets>;
+export type Target = TargetList['items'][number];

@@ -7,7 +7,8 @@ import { api, ApiError, query } from '../api.js';
 import { csvRow } from '../csv.js';
 import { alertBox, el, show } from '../dom.js';
 import { localTime } from '../time.js';
-import { STATUSES, type AccessRequest, type RequestPage } from '../types.js';
+import { REQUEST_STATUSES } from '../../../functions/domain/request-statuses.js';
+import type { AccessRequest, RequestPage } from '../types.js';
 import { pageLink, statusBadge, targetName } from './common.js';
 
 const FILTERS = ['status', 'target', 'requester', 'from', 'to'] as const;
@@ -23,7 +24,7 @@ function apiFilters(filters: Record<string, string>): Record<string, string> {
 function filterForm(current: URLSearchParams, apply: (filters: Record<string, string>) => void): HTMLFormElement {
   const input = (name: string, label: string, type = 'text') =>
     el('div', {}, el('label', { for: `a-${name}` }, label), el('input', { id: `a-${name}`, name, type, value: current.get(name) ?? '' }));
-  const status = el('select', { id: 'a-status', name: 'status' }, el('option', { value: '' }, 'any'), ...STATUSES.map((s) => el('option', { value: s, selected: current.get('status') === s }, s.replace(/_/g, ' '))));
+  const status = el('select', { id: 'a-status', name: 'status' }, el('option', { value: '' }, 'any'), ...REQUEST_STATUSES.map((s) => el('option', { value: s, selected: current.get('status') === s }, s.replace(/_/g, ' '))));
   const form = el(
     'form',
     { class: 'filters', 'aria-label': 'Filters' },

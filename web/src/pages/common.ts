@@ -9,7 +9,7 @@ export function statusBadge(status: string): HTMLElement {
 
 export function targetName(request: AccessRequest): string {
   const t = request.target;
-  return t.replicationGroupId ?? t.cacheClusterId ?? t.cacheSecurityGroupName ?? request.resolvedTarget;
+  return (t.mode === 'vpc' ? t.replicationGroupId ?? t.cacheClusterId : t.cacheSecurityGroupName) ?? request.resolvedTarget;
 }
 
 export function pageLink(request: AccessRequest): string {

@@ -6,7 +6,8 @@
 import { api, ApiError } from '../api.js';
 import { alertBox, el, show } from '../dom.js';
 import { localTime, timeElement, timeLeft } from '../time.js';
-import { isFinalStatus, type AccessRequest } from '../types.js';
+import { isFinal } from '../../../functions/domain/request-statuses.js';
+import type { AccessRequest } from '../types.js';
 import { statusBadge, targetName } from './common.js';
 import { decisionForm } from './decision-form.js';
 
@@ -115,7 +116,7 @@ export async function requestPage(id: string, me: string, isCurrent: () => boole
   // One timer: re-armed after every load (a poll, or an action's refresh), at the pace the status calls for.
   const schedule = (): void => {
     clearTimeout(timer);
-    if (!isCurrent() || !request || isFinalStatus(request.status)) return;
+    if (!isCurrent() || !request || isFinal(request.status)) return;
     timer = setTimeout(() => {
       if (isCurrent()) void load().catch(() => undefined).finally(schedule);
     }, request.status === 'ACTIVE' ? ACTIVE_POLL_MS : POLL_MS);
