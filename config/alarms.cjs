@@ -99,6 +99,17 @@ const METRIC_ALARMS = [
   { id: 'OrphanGrantsRevokedAlarm', name: 'orphan-grants-revoked', metric: product('OrphanGrantsRevoked'), description: 'The reconciler revoked a grant no request held (an orphan, or a clean-up left pending). Its logs name each one.' },
   { id: 'StuckRevokesRetriedAlarm', name: 'stuck-revokes-retried', metric: product('StuckRevokesRetried'), description: 'The reconciler retried a revoke left REVOKING by its workflow. Its logs name the requests.' },
   { id: 'OverdueAccessEndedAlarm', name: 'overdue-access-ended', metric: product('OverdueAccessEnded'), description: 'The reconciler ended access past its end whose workflow was over (its hold failed).' },
+  // The reconciler reports the oldest request waiting for approval on each run. Past every approval window
+  // (param pendingApprovalAlarmHours: the longest window in the policy, plus a margin) its workflow should
+  // have expired it: the wait is stuck, and the requester waits on nobody.
+  {
+    id: 'PendingApprovalOverdueAlarm',
+    name: 'pending-approval-overdue',
+    metric: product('OldestPendingApprovalAgeSeconds'),
+    statistic: 'Maximum',
+    above: ({ pendingApprovalAlarmHours }) => pendingApprovalAlarmHours * 3600,
+    description: 'A request has waited for approval longer than any approval window allows (pendingApprovalAlarmHours); its workflow did not expire it. Find it with GET /requests?status=PENDING_APPROVAL and look at its execution.',
+  },
   { id: 'ReconcileErrorsAlarm', name: 'reconciler-errors', metric: product('ReconcileErrors'), description: 'The reconciler could not repair something (a revoke refused again, AWS unreachable). See its logs.' },
   { id: 'NotificationDeadLettersAlarm', name: 'notification-dead-letters', metric: deadLetters('NotificationDeadLetterQueue'), statistic: 'Maximum', description: 'Notification messages reached the dead-letter queue; deliverNotifications kept failing on them. See its logs.' },
 ];
@@ -128,16 +139,19 @@ function deadLetters(queueLogicalId) {
 /** The framework's logical id prefix for a function key (its naming: first letter up, `-` Dash, `_` Underscore). */
 const functionPrefix = (key) => `${key[0].toUpperCase()}${key.slice(1)}`.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
 
-/** What every alarm shares: it fires on the first breaching period and treats silence as fine. */
-const alarm = (name, description, metric) => ({
+/**
+ * What every alarm shares: it fires on the first breaching period (a count of at least one, or a value
+ * `above` a threshold) and treats silence as fine.
+ */
+const alarm = (name, description, metric, above) => ({
   Type: 'AWS::CloudWatch::Alarm',
   Properties: {
     AlarmName: name,
     AlarmDescription: description,
     ...metric,
     EvaluationPeriods: 1,
-    Threshold: 1,
-    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    Threshold: above ?? 1,
+    ComparisonOperator: above === undefined ? 'GreaterThanOrEqualToThreshold' : 'GreaterThanThreshold',
     TreatMissingData: 'notBreaching',
     AlarmActions: [{ Ref: 'AlarmTopic' }],
   },
@@ -153,6 +167,8 @@ const sumOf = (label, parts) => ({
 
 const generate = async ({ resolveVariable }) => {
   const stack = { service: await resolveVariable('self:service'), stage: await resolveVariable('sls:stage') };
+  const pendingApprovalAlarmHours = Number(await resolveVariable('param:pendingApprovalAlarmHours'));
+  if (!(pendingApprovalAlarmHours > 0)) throw new Error('param pendingApprovalAlarmHours must be a number of hours above 0');
   const alarmName = (name) => `${stack.service}-${stack.stage}-${name}`;
   const resources = {};
 
@@ -166,14 +182,14 @@ const generate = async ({ resolveVariable }) => {
     }
   }
 
-  for (const { id, name, metric, sumOver, label, statistic = 'Sum', description } of METRIC_ALARMS) {
+  for (const { id, name, metric, sumOver, label, statistic = 'Sum', above, description } of METRIC_ALARMS) {
     const base = metric(stack);
     if (sumOver) {
       const [[dimension, values]] = Object.entries(sumOver);
       const parts = values.map((value) => ({ id: value, metric: { ...base, Dimensions: [...base.Dimensions, { Name: dimension, Value: value }] } }));
       resources[id] = alarm(alarmName(name), description, sumOf(label, parts));
     } else {
-      resources[id] = alarm(alarmName(name), description, { ...base, Statistic: statistic, Period: PERIOD_SECONDS });
+      resources[id] = alarm(alarmName(name), description, { ...base, Statistic: statistic, Period: PERIOD_SECONDS }, above?.({ pendingApprovalAlarmHours }));
     }
   }
 

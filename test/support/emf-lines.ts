@@ -74,7 +74,8 @@ export interface AlarmMetric {
 /** Every metric each generated alarm watches (a metric-math alarm: each of its parts), for a stack and stage (the local stack's is dev: it runs what `serverless package --stage dev` makes). */
 export async function alarmMetrics(service = 'cachegate', stage = 'dev'): Promise<AlarmMetric[]> {
   const generate = createRequire(__filename)('../../config/alarms.cjs') as (context: { resolveVariable: (name: string) => Promise<string> }) => Promise<{ Resources: Record<string, { Properties: Record<string, unknown> }> }>;
-  const { Resources } = await generate({ resolveVariable: async (name) => (name === 'self:service' ? service : stage) });
+  const variables: Record<string, string> = { 'self:service': service, 'sls:stage': stage, 'param:pendingApprovalAlarmHours': '25' };
+  const { Resources } = await generate({ resolveVariable: async (name) => variables[name] ?? `unknown variable ${name}` });
   const found: AlarmMetric[] = [];
   type Metric = { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: unknown }[] };
   const add = (alarm: string, metric: Metric): void => {

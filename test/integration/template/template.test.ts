@@ -702,6 +702,13 @@ describe('the reconciler', () => {
     const names = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties.MetricName);
     for (const name of ['OrphanGrantsRevoked', 'AccessRemovedOutside', 'StuckRevokesRetried', 'OverdueAccessEnded', 'ReconcileErrors']) expect(names).toContain(name);
   });
+
+  it('alarms when the oldest request waiting for approval is older than pendingApprovalAlarmHours (default 25)', () => {
+    const overdue = ofType('AWS::CloudWatch::Alarm').filter(([, alarm]) => alarm.Properties.MetricName === 'OldestPendingApprovalAgeSeconds');
+    expect(overdue.map(([, alarm]) => alarm.Properties)).toEqual([
+      expect.objectContaining({ Statistic: 'Maximum', Threshold: 25 * 3600, ComparisonOperator: 'GreaterThanThreshold', AlarmName: 'cachegate-dev-pending-approval-overdue' }),
+    ]);
+  });
 });
 
 describe('outputs', () => {
