@@ -24,7 +24,7 @@ const DAVE = 'dave@example.com';
 const MALLORY = 'mallory@example.com';
 /** Asked only after the escalation (hours away here): may see the request, may not decide it yet. */
 const ESME = 'esme@example.com';
-const sources = sourceGroupIds('0c77000000000', 8);
+const sources = sourceGroupIds('0c77000000000', 16);
 let nextSource = 0;
 
 let stack: LocalStack;
@@ -113,6 +113,16 @@ describe('the approval policy', () => {
     const refused = await call<{ message: string }>(stack, 'POST', '/requests', { as: outsider, json: body });
     expect(refused.status).toBe(403);
     expect(refused.body.message).toContain('members of group "ops"');
+    const accepted = await call<RequestBody>(stack, 'POST', '/requests', { as: member, json: body });
+    expect(accepted.status).toBe(202);
+    expect((await call(stack, 'POST', `/requests/${accepted.body.id}/cancel`, { as: member })).status).toBe(200);
+  });
+});
+
+describe('limits', () => {
+  it('an owner id may be AWS’s dashed form, 1234-5678-9012', async () => {
+    const member = await stack.authorizer.issue('erin@example.com', { claims: { groups: ['ops'] } });
+    const body = { cacheSecurityGroupName: 'grouped', ec2SecurityGroupName: 'dashed-owner', ec2SecurityGroupOwnerId: '9876-5432-1021', reason: 'the console’s form' };
     const accepted = await call<RequestBody>(stack, 'POST', '/requests', { as: member, json: body });
     expect(accepted.status).toBe(202);
     expect((await call(stack, 'POST', `/requests/${accepted.body.id}/cancel`, { as: member })).status).toBe(200);
@@ -229,6 +239,35 @@ describe('the auditors’ filters', () => {
     expect(await ids(`from=${after}`)).not.toContain(id);
     expect(await ids(`to=${before}`)).not.toContain(id);
     expect(await ids(`from=${before}&to=${created.slice(0, 10)}`)).toContain(id);
+    await call(stack, 'POST', `/requests/${id}/cancel`, { as: ALICE });
+  });
+});
+
+describe('logs', () => {
+  /** Every line the functions write to stdout from now on (still passed on to the suite's own checks). */
+  function captureLines(): { lines: string[]; stop: () => void } {
+    const lines: string[] = [];
+    const stream = process.stdout;
+    const write = stream.write;
+    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+      lines.push(...(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '').split('\n').filter((line) => line !== ''));
+      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof stream.write;
+    return { lines, stop: () => void (stream.write = write) };
+  }
+
+  it('one JSON object a line, with the request id, the function’s name, Lambda’s request id and the cold-start flag', async () => {
+    const capture = captureLines();
+    let id = '';
+    try {
+      ({ id } = await submitted());
+    } finally {
+      capture.stop();
+    }
+    const submittedLine = capture.lines.find((line) => line.includes('"request submitted"') && line.includes(id));
+    expect(submittedLine).toBeDefined();
+    const fields = JSON.parse(submittedLine as string) as Record<string, unknown>;
+    expect(fields).toMatchObject({ level: 'INFO', message: 'request submitted', requestId: id, function_name: expect.stringMatching(/createRequest$/), function_request_id: expect.any(String), cold_start: expect.any(Boolean) });
     await call(stack, 'POST', `/requests/${id}/cancel`, { as: ALICE });
   });
 });
