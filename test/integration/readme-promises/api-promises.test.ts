@@ -6,6 +6,8 @@
  *   successful ones too), the gateway's own `{"message":"Not Found"}`; revoke by any approver, 404 for
  *   anyone else (auditors too); the decision route's 403/404/409; a used or decided link's page says who
  *   decided; at most `maxExtensions` extension rounds (409); the auditors' `from`/`to` filters;
+ * - "Reconciler": one describe per managed group, not per request; `POST /dev/reconcile` answers its summary;
+ * - "Operating": the log line's fields;
  * - the local stack: the README's `curl … /dev/slack/click -d request= -d action= -d user=` decides as that
  *   Slack user; `POST /dev/faults/events` switches the local EventBridge.
  * Nothing sleeps for a fixed time: every wait is on a condition.
@@ -24,7 +26,7 @@ const DAVE = 'dave@example.com';
 const MALLORY = 'mallory@example.com';
 /** Asked only after the escalation (hours away here): may see the request, may not decide it yet. */
 const ESME = 'esme@example.com';
-const sources = sourceGroupIds('0c77000000000', 16);
+const sources = sourceGroupIds('0c77000000000', 20);
 let nextSource = 0;
 
 let stack: LocalStack;
@@ -240,6 +242,19 @@ describe('the auditors’ filters', () => {
     expect(await ids(`to=${before}`)).not.toContain(id);
     expect(await ids(`from=${before}&to=${created.slice(0, 10)}`)).toContain(id);
     await call(stack, 'POST', `/requests/${id}/cancel`, { as: ALICE });
+  });
+});
+
+describe('the reconciler', () => {
+  it('describes AWS once per managed group, however many requests hold grants there; /dev/reconcile answers its summary', async () => {
+    const held = [await activeRequest(), await activeRequest()];
+    const before = stack.emulator.callCount('DescribeSecurityGroupRules');
+    const run = await call<Record<string, number>>(stack, 'POST', '/dev/reconcile');
+    expect(run.status).toBe(200);
+    expect(run.body).toEqual({ checked: expect.any(Number), ended: 0, orphansRevoked: 0, errors: 0 });
+    // The demo's two managed groups (orders-cache's and sessions-mc's): one describe each.
+    expect(stack.emulator.callCount('DescribeSecurityGroupRules') - before).toBe(2);
+    for (const { id } of held) await endedByAlice(id);
   });
 });
 
