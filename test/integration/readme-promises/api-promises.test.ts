@@ -115,6 +115,10 @@ describe('the approval policy', () => {
     const refused = await call<{ message: string }>(stack, 'POST', '/requests', { as: outsider, json: body });
     expect(refused.status).toBe(403);
     expect(refused.body.message).toContain('members of group "ops"');
+    // GET /targets offers it by the same claim.
+    const offered = async (token: string): Promise<string[]> => (await call<{ items: { key: string }[] }>(stack, 'GET', '/targets', { as: token })).body.items.map((item) => item.key);
+    expect(await offered(member)).toContain('grouped');
+    expect(await offered(outsider)).not.toContain('grouped');
     const accepted = await call<RequestBody>(stack, 'POST', '/requests', { as: member, json: body });
     expect(accepted.status).toBe(202);
     expect((await call(stack, 'POST', `/requests/${accepted.body.id}/cancel`, { as: member })).status).toBe(200);
