@@ -7,12 +7,16 @@
  *   anyone else (auditors too); the decision route's 403/404/409; a used or decided link's page says who
  *   decided; at most `maxExtensions` extension rounds (409); the auditors' `from`/`to` filters;
  * - "Reconciler": one describe per managed group, not per request; `POST /dev/reconcile` answers its summary;
- * - "Operating": the log line's fields;
+ * - "Operating": the log line's fields; "Approving from email": no approval link in the queue, a log or the
+ *   store, which keeps only its hash;
  * - the local stack: the README's `curl … /dev/slack/click -d request= -d action= -d user=` decides as that
  *   Slack user; `POST /dev/faults/events` switches the local EventBridge.
  * Nothing sleeps for a fixed time: every wait is on a condition.
  */
+import { createHash } from 'node:crypto';
 import { CreateCacheSecurityGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { approvalLinkFor, call, waitForStatus, type ApiReply, type RequestBody } from '../workflow/local-api.js';
 import { NO_GRANT_WAITS, seedWithSources, sourceGroupIds } from '../../support/emulator-seed.js';
@@ -82,6 +86,32 @@ async function activeRequest(): Promise<RequestBody> {
 async function endedByAlice(id: string): Promise<void> {
   expect((await call(stack, 'POST', `/requests/${id}/revoke`, { as: ALICE })).status).toBe(202);
   await waitForStatus(stack, id, ['ENDED']);
+}
+
+/** Every line the functions write to stdout from now on (still passed on to the suite's own checks). */
+function captureLines(): { lines: string[]; stop: () => void } {
+  const lines: string[] = [];
+  const stream = process.stdout;
+  const write = stream.write;
+  stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+    lines.push(...(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '').split('\n').filter((line) => line !== ''));
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof stream.write;
+  return { lines, stop: () => void (stream.write = write) };
+}
+
+/** Every item of the table, read as an operator (credentials of no function). */
+async function storedItems(): Promise<Record<string, unknown>[]> {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamodb.endpoint, credentials: { accessKeyId: 'operator', secretAccessKey: 'operator' } }));
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: stack.dynamodb.tableName, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  client.destroy();
+  return items;
 }
 
 /** The security headers of every answer of cachegate's functions; pages also forbid framing. */
@@ -263,18 +293,6 @@ describe('the reconciler', () => {
 });
 
 describe('logs', () => {
-  /** Every line the functions write to stdout from now on (still passed on to the suite's own checks). */
-  function captureLines(): { lines: string[]; stop: () => void } {
-    const lines: string[] = [];
-    const stream = process.stdout;
-    const write = stream.write;
-    stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
-      lines.push(...(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '').split('\n').filter((line) => line !== ''));
-      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as typeof stream.write;
-    return { lines, stop: () => void (stream.write = write) };
-  }
-
   it('one JSON object a line, with the request id, the function’s name, Lambda’s request id and the cold-start flag', async () => {
     const capture = captureLines();
     let id = '';
@@ -288,6 +306,41 @@ describe('logs', () => {
     const fields = JSON.parse(submittedLine as string) as Record<string, unknown>;
     expect(fields).toMatchObject({ level: 'INFO', message: 'request submitted', requestId: id, function_name: expect.stringMatching(/createRequest$/), function_request_id: expect.any(String), cold_start: expect.any(Boolean) });
     await call(stack, 'POST', `/requests/${id}/cancel`, { as: ALICE });
+  });
+});
+
+describe('approval links', () => {
+  it('stay out of the queue, the logs and the store: the store keeps only their hash', async () => {
+    const logs = captureLines();
+    const queued: string[] = [];
+    const send = stack.notifications.send.bind(stack.notifications);
+    stack.notifications.send = (body: string): string => {
+      queued.push(body);
+      return send(body);
+    };
+    let token = '';
+    let id = '';
+    try {
+      ({ id } = await submitted());
+      const link = await approvalLinkFor(stack, BOB, id);
+      token = link.slice('/approvals/'.length);
+      expect((await call(stack, 'GET', link)).status).toBe(200);
+      expect((await call(stack, 'POST', link, { form: { decision: 'approve' } })).status).toBe(200);
+      await waitForStatus(stack, id, ['ACTIVE', 'FAILED']);
+      await stack.notifications.settled();
+    } finally {
+      stack.notifications.send = send;
+      logs.stop();
+    }
+    expect(token.length).toBeGreaterThan(40);
+    expect(queued.length).toBeGreaterThan(0);
+    expect(queued.filter((body) => body.includes('/approvals/') || body.includes(token))).toEqual([]);
+    expect(logs.lines.length).toBeGreaterThan(0);
+    expect(logs.lines.filter((line) => line.includes(token))).toEqual([]);
+    const stored = JSON.stringify(await storedItems());
+    const hash = createHash('sha256').update(token).digest('hex');
+    expect({ tokenStored: stored.includes(token), hashStored: stored.includes(hash) }).toEqual({ tokenStored: false, hashStored: true });
+    await endedByAlice(id);
   });
 });
 
