@@ -13,7 +13,7 @@ interface TaskState {
 }
 
 const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
-const states = Object.entries(loadDefinition(join(__dirname, '../../statemachines/access-request.asl.yaml')).States as Record<string, TaskState>);
+const states = Object.entries(loadDefinition(join(__dirname, '../../statemachines/access-request.asl.yaml')).States as unknown as Record<string, TaskState>);
 const tasks = states.filter(([, state]) => state.Type === 'Task');
 
 it('has tasks', () => {
