@@ -37,8 +37,9 @@ export const MAX_INSTANCES = 2;
 interface Instance {
   worker: Worker;
   busy: boolean;
-  /** Resolves when the bundle is loaded (init done). */
+  /** Resolves when the bundle is loaded (init done), or when the instance exits. */
   ready: Promise<void>;
+  exited: boolean;
 }
 
 export class LocalFunction {
@@ -72,6 +73,7 @@ export class LocalFunction {
         return instance;
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.closed) throw stopped();
     }
   }
 
@@ -105,9 +107,10 @@ export class LocalFunction {
       worker.on('message', onReady);
       worker.once('exit', () => resolve());
     });
-    const instance: Instance = { worker, busy: false, ready };
+    const instance: Instance = { worker, busy: false, ready, exited: false };
     this.instances.add(instance);
     worker.once('exit', () => {
+      instance.exited = true;
       this.instances.delete(instance);
       this.waiting.shift()?.();
     });
@@ -121,13 +124,17 @@ export class LocalFunction {
   }
 
   async invoke(event: unknown): Promise<unknown> {
-    if (this.closed) throw new FunctionError({ errorType: 'Lambda.ServiceException', errorMessage: 'the local stack is stopped', trace: [] });
+    if (this.closed) throw stopped();
     const instance = await this.acquire();
-    await instance.ready;
     const id = ++this.nextId;
     const { worker } = instance;
     const timeoutMs = this.spec.timeoutSeconds * 1000;
     try {
+      await instance.ready;
+      // Stopped (or crashed at init) meanwhile: its exit came before the listeners below, which would wait
+      // for the function's whole timeout and keep the test process alive.
+      if (this.closed) throw stopped();
+      if (instance.exited) throw new FunctionError({ errorType: 'Runtime.ExitError', errorMessage: `${this.spec.key}: the instance exited`, trace: [] });
       return await new Promise<unknown>((resolve, reject) => {
         const done = (): void => {
           clearTimeout(timer);
@@ -174,7 +181,12 @@ export class LocalFunction {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
     await Promise.all([...this.instances].map((instance) => instance.worker.terminate()));
     this.instances.clear();
   }
+}
+
+function stopped(): FunctionError {
+  return new FunctionError({ errorType: 'Lambda.ServiceException', errorMessage: 'the local stack is stopped', trace: [] });
 }
