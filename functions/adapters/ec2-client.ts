@@ -9,7 +9,7 @@
 import type { XmlObject } from './aws-query-call.js';
 import { awsQueryService, child, integer, list, text, type QueryParameters } from './aws-query-call.js';
 
-export const ec2 = /* @__PURE__ */ awsQueryService('ec2', '2016-11-15', 'ec2', 'EC2', 'ec2');
+const ec2 = /* @__PURE__ */ awsQueryService('ec2', '2016-11-15', 'ec2', 'EC2', 'ec2');
 
 /** A security group rule, as DescribeSecurityGroupRules and AuthorizeSecurityGroupIngress return it (the members cachegate reads). */
 export interface SecurityGroupRule {

@@ -9,7 +9,7 @@
 import type { XmlObject } from './aws-query-call.js';
 import { awsQueryService, child, integer, list, text, texts } from './aws-query-call.js';
 
-export const elasticache = /* @__PURE__ */ awsQueryService('elasticache', '2015-02-02', 'awsQuery', 'ElastiCache', 'elasticache');
+const elasticache = /* @__PURE__ */ awsQueryService('elasticache', '2015-02-02', 'awsQuery', 'ElastiCache', 'elasticache');
 
 /** A cache security group (classic): the members cachegate reads. */
 export interface CacheSecurityGroup {
