@@ -104,7 +104,8 @@ function outputs(metafile: Metafile): { js: number; callsEc2: boolean } {
   for (const [file, output] of Object.entries(metafile.outputs)) {
     if (!/\.(?:m|c)?js$/.test(file)) continue;
     js += output.bytes;
-    callsEc2 ||= Object.keys(output.inputs).some((input) => input.includes('node_modules/@aws-sdk/client-ec2/'));
+    // EC2's calls are the signed Query calls of functions/adapters/ec2-client.ts.
+    callsEc2 ||= Object.keys(output.inputs).some((input) => input.endsWith('functions/adapters/ec2-client.ts'));
   }
   return { js, callsEc2 };
 }

@@ -106,7 +106,7 @@ export class LimitExceeded extends CachegateError {
   override name = 'LimitExceeded';
 }
 
-/** AWS kept throttling after the SDK's own retries; the state machine retries it with back-off. */
+/** AWS kept throttling after the call's own retries; the state machine retries it with back-off. */
 export class GrantThrottled extends CachegateError {
   override name = 'GrantThrottled';
 }

@@ -6,23 +6,24 @@
  * 1. sdkSchemaLiterals, a workaround to drop once upstream ships. Since about 3.930 the AWS SDK's generated
  *    `schemas/schemas_0.js` writes traits with computed keys, `{ [_xN]: _m }`, where `const _xN = "xmlName"`.
  *    esbuild cannot prove a computed key free of side effects (it could call a toString), so it keeps every
- *    schema of the service: 539 KB for @aws-sdk/client-ec2 when cachegate calls four of its operations.
- *    Known upstream: aws/aws-sdk-js-v3 issue 7607; the generator fix, literal keys, is
- *    smithy-lang/smithy-typescript PR 1889. This plugin writes the same literal keys into the installed files
- *    as esbuild loads them: EC2's schemas go to about 7 KB, and the objects are equal key for key
- *    (test/integration/bundling proves it, and the same EC2 calls on the wire). Once the SDK ships
- *    literal keys the plugin finds nothing to rewrite, its test says so, and it can go.
+ *    schema object that has one, used or not (it kept 539 KB of @aws-sdk/client-ec2's schemas when the
+ *    functions still used that client). Known upstream: aws/aws-sdk-js-v3 issue 7607; the generator fix,
+ *    literal keys, is smithy-lang/smithy-typescript PR 1889. This plugin writes the same literal keys into
+ *    the installed files as esbuild loads them, and the objects are equal key for key (test/integration/
+ *    bundling proves it). Once the SDK ships literal keys the plugin finds nothing to rewrite, its test says
+ *    so, and it can go.
  *
  *    The same plugin also registers only the errors cachegate names. Each client's schema module registers
  *    every modelled error of its service at load (`n0_registry.registerError(X$, X)`), which keeps every
- *    error class and schema in each bundle whatever the commands used: 77 errors, about 30 KB, for
- *    ElastiCache; about 10 KB each for DynamoDB, SQS and Step Functions. cachegate tells AWS errors apart by
- *    name (functions/adapters/grant-errors.ts) or class (ConditionalCheckFailedException), so a registration
- *    stays when its error's name appears in the functions' source (functions/**.ts), and always for the
- *    service's base exception. Any other modelled error still arrives as the service's base exception,
- *    named by its wire code, with its message and metadata, and is retried (or not) as before: no error of
- *    these services has a retryable trait (the plugin keeps any that would), and the SDK classifies
- *    throttling by name and status. The requests on the wire are the same.
+ *    error class and schema in each bundle whatever the commands used: about 10 KB for DynamoDB, the one SDK
+ *    client the functions still use. cachegate tells its errors apart by class (ConditionalCheckFailedException)
+ *    or name, so a registration stays when its error's name appears in the functions' source
+ *    (functions/**.ts), and always for the service's base exception. Any other modelled error still arrives
+ *    as the service's base exception, named by its wire code, with its message and metadata, and is retried
+ *    (or not) as before: no error of the service has a retryable trait (the plugin keeps any that would), and
+ *    the SDK classifies throttling by name and status. The requests on the wire are the same. The two parts
+ *    work together: an error schema whose registration is gone is dropped only once its keys are literal
+ *    (DynamoDB's schemas: 6.7 KB with the registrations pruned alone, 4.3 KB with literal keys too).
  *
  * 2. sdkClientVersionOnly. Each client imports its whole package.json (about 2 KB, scripts and all) to
  *    read one field, its version, for the User-Agent header; the bundle gets `{ "version" }` alone.

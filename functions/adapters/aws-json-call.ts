@@ -35,7 +35,7 @@ export class AwsJsonError extends CachegateError {
   }
 }
 
-async function readBody(body: AsyncIterable<Uint8Array> | undefined): Promise<string> {
+export async function readBody(body: AsyncIterable<Uint8Array> | undefined): Promise<string> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of body ?? []) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
@@ -58,6 +58,34 @@ export interface AwsJsonProtocol {
   paths?: Record<string, string>;
 }
 
+/** How a service is reached: a SigV4 signer, the SDK's Node HTTP handler, and the endpoint. */
+export interface SignedTransport {
+  signer: SignatureV4;
+  http: NodeHttpHandler;
+  url: URL;
+}
+
+/**
+ * The transport of `service` (its signing name), made on first use: credentials from the environment, the
+ * endpoint configured under `endpoint` or `<endpointPrefix>.<region>.amazonaws.com`. Shared with the
+ * Query calls (aws-query-call.ts).
+ */
+export function signedTransport(service: string, endpoint: keyof AwsConfig['endpoints'], timeouts: { connectionMs: number; requestMs: number }, endpointPrefix = service): () => SignedTransport {
+  let shared: SignedTransport | undefined;
+  return () => {
+    if (!shared) {
+      const { region, endpoints } = awsConfig();
+      shared = {
+        signer: new SignatureV4({ service, region, credentials: fromEnv(), sha256: Sha256 }),
+        // requestTimeout only logs a warning unless throwOnRequestTimeout is set (@smithy/node-http-handler).
+        http: new NodeHttpHandler({ connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true }),
+        url: new URL(endpoints[endpoint] ?? `https://${endpointPrefix}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`),
+      };
+    }
+    return shared;
+  };
+}
+
 /**
  * A service spoken to in AWS JSON: `service` is its signing name and endpoint prefix (ssm, events),
  * `targetPrefix` its X-Amz-Target prefix (AmazonSSM, AWSEvents), `label` its name in error messages (SSM,
@@ -71,19 +99,7 @@ export function awsJsonService(
   timeouts = { connectionMs: 3000, requestMs: 5000 },
   protocol: AwsJsonProtocol = {},
 ): AwsJsonService {
-  let shared: { signer: SignatureV4; http: NodeHttpHandler; url: URL } | undefined;
-  const transport = (): NonNullable<typeof shared> => {
-    if (!shared) {
-      const { region, endpoints } = awsConfig();
-      shared = {
-        signer: new SignatureV4({ service, region, credentials: fromEnv(), sha256: Sha256 }),
-        // requestTimeout only logs a warning unless throwOnRequestTimeout is set (@smithy/node-http-handler).
-        http: new NodeHttpHandler({ connectionTimeout: timeouts.connectionMs, requestTimeout: timeouts.requestMs, throwOnRequestTimeout: true }),
-        url: new URL(endpoints[endpoint] ?? `https://${protocol.endpointPrefix ?? service}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`),
-      };
-    }
-    return shared;
-  };
+  const transport = signedTransport(service, endpoint, timeouts, protocol.endpointPrefix);
   return {
     async call<Reply>(operation: string, body: unknown): Promise<Reply> {
       const { signer, http, url } = transport();
@@ -118,14 +134,16 @@ export function awsJsonService(
   };
 }
 
-/** `call` with up to `attempts` tries: an AwsJsonError only when retryable, anything else (the network) always; full jitter on 100 ms, 200 ms… */
-export async function withRetries<T>(call: () => Promise<T>, attempts = 3): Promise<T> {
+/** Whether a failed call is worth another attempt: an AwsJsonError when it says so, anything else (the network) always. */
+const retryableJson = (error: unknown): boolean => (error instanceof AwsJsonError ? error.retryable : true);
+
+/** `call` with up to `attempts` tries, while `retryable` says so (AWS JSON's rule unless given); full jitter on 100 ms, 200 ms… */
+export async function withRetries<T>(call: () => Promise<T>, attempts = 3, retryable = retryableJson): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      const retryable = error instanceof AwsJsonError ? error.retryable : true;
-      if (!retryable || attempt >= attempts) throw error;
+      if (!retryable(error) || attempt >= attempts) throw error;
       await sleep(Math.random() * 100 * 2 ** (attempt - 1));
     }
   }

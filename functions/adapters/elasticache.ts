@@ -3,17 +3,13 @@
  * security group. Cache security groups only exist outside a VPC (EC2-Classic, retired by AWS), so in
  * real accounts this path is for fidelity and the local emulator; production grants use vpc-grant.ts.
  */
-import type { CacheSecurityGroup, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import {
-  AuthorizeCacheSecurityGroupIngressCommand,
-  DescribeCacheSecurityGroupsCommand,
-  RevokeCacheSecurityGroupIngressCommand,
-} from '@aws-sdk/client-elasticache';
 import type { ClassicTarget, GrantTarget } from '../domain/access-request.js';
 import { describeTarget } from '../domain/access-request.js';
 import { AccountId, CacheSecurityGroupName, checkedId, Ec2SecurityGroupName } from '../domain/aws-identifiers.js';
 import type { GrantDriver, GrantReceipt, GrantState, ObservedGrant, ResolvedTarget } from '../domain/grant-driver.js';
 import { GrantFailed, GroupNotFound, InvalidTarget } from '../errors.js';
+import type { CacheSecurityGroup } from './elasticache-client.js';
+import { changeCacheSecurityGroupIngress, describeCacheSecurityGroup } from './elasticache-client.js';
 import { CLASSIC_ERRORS, mapAwsErrors } from './grant-errors.js';
 
 /** A classic target checked by the request's own rules (domain/aws-identifiers.ts) and normalized, before any call. */
@@ -28,49 +24,30 @@ export function validateClassicTarget(target: GrantTarget): ClassicTarget {
 }
 
 /** The cache security group by name; GroupNotFound when there is none. */
-export async function describeGroup(client: ElastiCacheClient, cacheSecurityGroupName: string): Promise<CacheSecurityGroup> {
-  const output = await mapAwsErrors(`Describing cache security group ${cacheSecurityGroupName}`, CLASSIC_ERRORS, () =>
-    client.send(new DescribeCacheSecurityGroupsCommand({ CacheSecurityGroupName: cacheSecurityGroupName })),
-  );
-  const group = output.CacheSecurityGroups?.[0];
+export async function describeGroup(cacheSecurityGroupName: string): Promise<CacheSecurityGroup> {
+  const group = await mapAwsErrors(`Describing cache security group ${cacheSecurityGroupName}`, CLASSIC_ERRORS, () => describeCacheSecurityGroup(cacheSecurityGroupName));
   if (!group) throw new GroupNotFound(`Cache security group ${cacheSecurityGroupName} was not found`);
   return group;
 }
 
-export async function authorizeIngress(client: ElastiCacheClient, target: ClassicTarget): Promise<void> {
+export async function authorizeIngress(target: ClassicTarget): Promise<void> {
   const valid = validateClassicTarget(target);
-  await mapAwsErrors(`Authorizing ${describeTarget(valid)}`, CLASSIC_ERRORS, () =>
-    client.send(
-      new AuthorizeCacheSecurityGroupIngressCommand({
-        CacheSecurityGroupName: valid.cacheSecurityGroupName,
-        EC2SecurityGroupName: valid.ec2SecurityGroupName,
-        EC2SecurityGroupOwnerId: valid.ec2SecurityGroupOwnerId,
-      }),
-    ),
-  );
+  await mapAwsErrors(`Authorizing ${describeTarget(valid)}`, CLASSIC_ERRORS, () => changeCacheSecurityGroupIngress('Authorize', valid));
 }
 
 /** The AWS status of the EC2 group's authorization on the cache security group (e.g. "authorizing"), or undefined when absent. */
-export async function ingressStatus(client: ElastiCacheClient, target: ClassicTarget): Promise<string | undefined> {
+export async function ingressStatus(target: ClassicTarget): Promise<string | undefined> {
   const valid = validateClassicTarget(target);
-  const group = await describeGroup(client, valid.cacheSecurityGroupName);
-  const entry = (group.EC2SecurityGroups ?? []).find(
-    (ec2) => ec2.EC2SecurityGroupName === valid.ec2SecurityGroupName && ec2.EC2SecurityGroupOwnerId?.replace(/-/g, '') === valid.ec2SecurityGroupOwnerId,
+  const group = await describeGroup(valid.cacheSecurityGroupName);
+  const entry = group.ec2SecurityGroups.find(
+    (ec2) => ec2.ec2SecurityGroupName === valid.ec2SecurityGroupName && ec2.ec2SecurityGroupOwnerId?.replace(/-/g, '') === valid.ec2SecurityGroupOwnerId,
   );
-  return entry ? (entry.Status ?? '') : undefined;
+  return entry ? (entry.status ?? '') : undefined;
 }
 
-export async function revokeIngress(client: ElastiCacheClient, target: ClassicTarget): Promise<void> {
+export async function revokeIngress(target: ClassicTarget): Promise<void> {
   const valid = validateClassicTarget(target);
-  await mapAwsErrors(`Revoking ${describeTarget(valid)}`, CLASSIC_ERRORS, () =>
-    client.send(
-      new RevokeCacheSecurityGroupIngressCommand({
-        CacheSecurityGroupName: valid.cacheSecurityGroupName,
-        EC2SecurityGroupName: valid.ec2SecurityGroupName,
-        EC2SecurityGroupOwnerId: valid.ec2SecurityGroupOwnerId,
-      }),
-    ),
-  );
+  await mapAwsErrors(`Revoking ${describeTarget(valid)}`, CLASSIC_ERRORS, () => changeCacheSecurityGroupIngress('Revoke', valid));
 }
 
 /**
@@ -95,40 +72,38 @@ export function grantStateOf(status: string | undefined): GrantState {
 }
 
 /** Checks the cache security group exists. */
-export async function resolveClassicTarget(client: ElastiCacheClient, target: GrantTarget): Promise<ResolvedTarget> {
+export async function resolveClassicTarget(target: GrantTarget): Promise<ResolvedTarget> {
   const valid = validateClassicTarget(target);
-  const group = await describeGroup(client, valid.cacheSecurityGroupName);
-  return { summary: `${valid.ec2SecurityGroupName} (owner ${valid.ec2SecurityGroupOwnerId}) on cache security group ${group.CacheSecurityGroupName ?? valid.cacheSecurityGroupName}` };
+  const group = await describeGroup(valid.cacheSecurityGroupName);
+  return { summary: `${valid.ec2SecurityGroupName} (owner ${valid.ec2SecurityGroupOwnerId}) on cache security group ${group.cacheSecurityGroupName ?? valid.cacheSecurityGroupName}` };
 }
 
 /** Every authorization on a cache security group: what submission and the reconciler compare. */
-export async function classicInventory(client: ElastiCacheClient, scope: string): Promise<ObservedGrant[]> {
-  const group = await describeGroup(client, scope);
-  return (group.EC2SecurityGroups ?? []).map((ec2) => {
-    const source = `${ec2.EC2SecurityGroupName ?? ''}/${ec2.EC2SecurityGroupOwnerId?.replace(/-/g, '') ?? ''}`;
-    return { id: source, source, state: grantStateOf(ec2.Status) };
+export async function classicInventory(scope: string): Promise<ObservedGrant[]> {
+  const group = await describeGroup(scope);
+  return group.ec2SecurityGroups.map((ec2) => {
+    const source = `${ec2.ec2SecurityGroupName ?? ''}/${ec2.ec2SecurityGroupOwnerId?.replace(/-/g, '') ?? ''}`;
+    return { id: source, source, state: grantStateOf(ec2.status) };
   });
 }
 
-export function createClassicGrantDriver(client: ElastiCacheClient): GrantDriver {
-  return {
-    resolveTarget: (target) => resolveClassicTarget(client, target),
+export const classicGrantDriver: GrantDriver = {
+  resolveTarget: resolveClassicTarget,
 
-    async authorize(request): Promise<GrantReceipt> {
-      await authorizeIngress(client, validateClassicTarget(request.target));
-      return { created: true };
-    },
+  async authorize(request): Promise<GrantReceipt> {
+    await authorizeIngress(validateClassicTarget(request.target));
+    return { created: true };
+  },
 
-    async status(request): Promise<GrantState> {
-      return grantStateOf(await ingressStatus(client, validateClassicTarget(request.target)));
-    },
+  async status(request): Promise<GrantState> {
+    return grantStateOf(await ingressStatus(validateClassicTarget(request.target)));
+  },
 
-    async revoke(request, receipt): Promise<void> {
-      // An authorization that was there before this request is someone else's: leave it.
-      if (!receipt.created) return;
-      await revokeIngress(client, validateClassicTarget(request.target));
-    },
+  async revoke(request, receipt): Promise<void> {
+    // An authorization that was there before this request is someone else's: leave it.
+    if (!receipt.created) return;
+    await revokeIngress(validateClassicTarget(request.target));
+  },
 
-    inventory: (scope) => classicInventory(client, scope),
-  };
-}
+  inventory: classicInventory,
+};

@@ -1,17 +1,19 @@
 /**
  * AWS errors → the grant errors the state machine matches by name (functions/errors.ts). Both drivers
- * map by `err.name`: the JS SDK names modelled ElastiCache errors by shape (AuthorizationAlreadyExistsFault)
- * and everything else, including every EC2 error, by wire code (InvalidPermission.Duplicate).
+ * map by `err.name`, which is the wire code of the error (an AwsQueryError, aws-query-call.ts): EC2's
+ * (InvalidPermission.Duplicate) and ElastiCache's, which differ from the names of the SDK's error classes
+ * (AuthorizationAlreadyExists, not AuthorizationAlreadyExistsFault; docs/aws-facts.md, section 2.5).
  */
 import { AlreadyAuthorized, CachegateError, GrantFailed, GrantThrottled, GroupNotFound, InvalidTarget, LimitExceeded, NotAuthorized } from '../errors.js';
+import { AwsQueryError } from './aws-query-call.js';
 
 type GrantErrorClass = new (message: string, options?: { cause?: unknown }) => CachegateError;
 
 export type ErrorTable = Readonly<Record<string, GrantErrorClass>>;
 
 /**
- * Throttling codes, as the SDK reports them once its own retries are spent. APICallRateForCustomerExceeded
- * is ElastiCache's own throttle, which the SDK does not retry; the state machine's back-off does.
+ * Throttling codes, once the call's own retries are spent. APICallRateForCustomerExceeded is ElastiCache's
+ * own throttle, which the call does not retry (nor did the SDK); the state machine's back-off does.
  */
 const THROTTLING: ErrorTable = {
   Throttling: GrantThrottled,
@@ -19,29 +21,28 @@ const THROTTLING: ErrorTable = {
   RequestLimitExceeded: GrantThrottled,
   TooManyRequestsException: GrantThrottled,
   APICallRateForCustomerExceeded: GrantThrottled,
-  // The same, as the SDK names the modelled error (by its shape); named here, the bundle keeps it modelled.
-  APICallRateForCustomerExceededFault: GrantThrottled,
 };
 
 export const CLASSIC_ERRORS: ErrorTable = {
   ...THROTTLING,
-  CacheSecurityGroupNotFoundFault: GroupNotFound,
-  AuthorizationAlreadyExistsFault: AlreadyAuthorized,
-  AuthorizationNotFoundFault: NotAuthorized,
-  InvalidCacheSecurityGroupStateFault: InvalidTarget,
-  InvalidParameterValueException: InvalidTarget,
-  InvalidParameterCombinationException: InvalidTarget,
-  CacheSecurityGroupQuotaExceededFault: LimitExceeded,
+  CacheSecurityGroupNotFound: GroupNotFound,
+  AuthorizationAlreadyExists: AlreadyAuthorized,
+  AuthorizationNotFound: NotAuthorized,
+  InvalidCacheSecurityGroupState: InvalidTarget,
+  InvalidParameterValue: InvalidTarget,
+  InvalidParameterCombination: InvalidTarget,
+  'QuotaExceeded.CacheSecurityGroup': LimitExceeded,
   TagQuotaPerResourceExceeded: LimitExceeded,
 };
 
 export const VPC_ERRORS: ErrorTable = {
   ...THROTTLING,
-  // ElastiCache, while resolving the cluster.
-  CacheClusterNotFoundFault: GroupNotFound,
+  // ElastiCache, while resolving the cluster (its code for a missing replication group ends in Fault).
+  CacheClusterNotFound: GroupNotFound,
   ReplicationGroupNotFoundFault: GroupNotFound,
-  InvalidParameterValueException: InvalidTarget,
-  InvalidParameterCombinationException: InvalidTarget,
+  // Both services.
+  InvalidParameterValue: InvalidTarget,
+  InvalidParameterCombination: InvalidTarget,
   // EC2.
   'InvalidGroup.NotFound': GroupNotFound,
   'InvalidPermission.Duplicate': AlreadyAuthorized,
@@ -49,8 +50,6 @@ export const VPC_ERRORS: ErrorTable = {
   'InvalidSecurityGroupRuleId.NotFound': NotAuthorized,
   'InvalidGroupId.Malformed': InvalidTarget,
   'InvalidSecurityGroupRuleId.Malformed': InvalidTarget,
-  InvalidParameterValue: InvalidTarget,
-  InvalidParameterCombination: InvalidTarget,
   RulesPerSecurityGroupLimitExceeded: LimitExceeded,
   TagLimitExceeded: LimitExceeded,
 };
@@ -64,7 +63,7 @@ export function awsErrorName(err: unknown): string | undefined {
 export function toGrantError(err: unknown, doing: string, table: ErrorTable): CachegateError {
   const name = awsErrorName(err);
   const reason = err instanceof Error ? err.message : String(err);
-  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const status = err instanceof AwsQueryError ? err.httpStatus : undefined;
   const Mapped = (name !== undefined && Object.hasOwn(table, name) ? table[name] : undefined) ?? GrantFailed;
   const detail = [name, status && `HTTP ${status}`].filter(Boolean).join(', ');
   return new Mapped(`${doing} failed${detail ? ` (${detail})` : ''}: ${reason}`, { cause: err });

@@ -2,9 +2,8 @@
  * The VPC rule's description: who holds it and until when, in EC2's character set. Written with the rule
  * (the VPC driver's grant call) and rewritten when the end is set or moves (services/grant-description.ts).
  */
-import { UpdateSecurityGroupRuleDescriptionsIngressCommand } from '@aws-sdk/client-ec2';
 import type { GrantRequest } from '../domain/grant-driver.js';
-import { ec2Client } from './ec2-client.js';
+import { updateRuleDescription } from './ec2-client.js';
 import { mapAwsErrors, VPC_ERRORS } from './grant-errors.js';
 
 // What EC2 accepts in a rule's description (UserIdGroupPair: no `&`, unlike a group's own description;
@@ -20,12 +19,5 @@ export function ruleDescription(request: Pick<GrantRequest, 'requestId' | 'reque
 
 /** Rewrites a rule's description (UpdateSecurityGroupRuleDescriptionsIngress) on its managed group. */
 export async function describeRule(groupId: string, ruleId: string, request: Pick<GrantRequest, 'requestId' | 'requester' | 'until'>): Promise<void> {
-  await mapAwsErrors(`Describing rule ${ruleId} on ${groupId}`, VPC_ERRORS, () =>
-    ec2Client().send(
-      new UpdateSecurityGroupRuleDescriptionsIngressCommand({
-        GroupId: groupId,
-        SecurityGroupRuleDescriptions: [{ SecurityGroupRuleId: ruleId, Description: ruleDescription(request) }],
-      }),
-    ),
-  );
+  await mapAwsErrors(`Describing rule ${ruleId} on ${groupId}`, VPC_ERRORS, () => updateRuleDescription(groupId, ruleId, ruleDescription(request)));
 }

@@ -4,25 +4,19 @@
  * the group MANAGED_SECURITY_GROUPS names for the cluster, tags each rule with the request id, and
  * revokes only the rule it created (by its sgr- id).
  */
-import type { EC2Client, SecurityGroupRule } from '@aws-sdk/client-ec2';
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  paginateDescribeSecurityGroupRules,
-  RevokeSecurityGroupIngressCommand,
-} from '@aws-sdk/client-ec2';
-import type { CacheCluster, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import * as v from 'valibot';
 import type { GrantTarget, VpcTarget } from '../domain/access-request.js';
 import { AccountId, CacheClusterId, checkedId, ReplicationGroupId, SecurityGroupId } from '../domain/aws-identifiers.js';
 import type { GrantDriver, GrantReceipt, GrantRequest, GrantState, ObservedGrant, ResolvedTarget } from '../domain/grant-driver.js';
 import { AlreadyAuthorized, GroupNotFound, InvalidTarget } from '../errors.js';
+import type { SecurityGroupRule } from './ec2-client.js';
+import { authorizeSecurityGroupIngress, describeSecurityGroupRules, revokeSecurityGroupIngress } from './ec2-client.js';
+import type { CacheCluster } from './elasticache-client.js';
+import { describeCacheCluster, replicationGroupMembers } from './elasticache-client.js';
 import { awsErrorName, mapAwsErrors, toGrantError, VPC_ERRORS } from './grant-errors.js';
 import { ruleDescription } from './rule-description.js';
 
 export interface VpcGrantDriverOptions {
-  elasticache: ElastiCacheClient;
-  ec2: EC2Client;
   /** Replication group or cluster id → the security group cachegate may edit (MANAGED_SECURITY_GROUPS). */
   managedGroups: Record<string, string>;
 }
@@ -48,57 +42,48 @@ export function validateVpcTarget(target: GrantTarget): VpcTarget & { clusterKey
 /** Whether `id` is a security group id (the managed groups come from configuration and stored grant records). */
 const isSecurityGroupId = (id: string): boolean => v.is(SecurityGroupId, id);
 
-function portOf(cluster: CacheCluster): number | undefined {
-  return cluster.CacheNodes?.find((node) => node.Endpoint?.Port !== undefined)?.Endpoint?.Port ?? cluster.ConfigurationEndpoint?.Port;
-}
-
 /** Whether `rule` lets the source group in on `port` (an equal rule, or a wider one that covers it). */
 function grantsAccess(rule: SecurityGroupRule, groupId: string, port: number, source: { groupId: string; userId?: string }): boolean {
-  const protocolMatches = rule.IpProtocol === 'tcp' || rule.IpProtocol === '6' || rule.IpProtocol === '-1';
-  const portMatches = rule.IpProtocol === '-1' || ((rule.FromPort ?? -1) <= port && port <= (rule.ToPort ?? -1));
-  const referenced = rule.ReferencedGroupInfo;
+  const protocolMatches = rule.ipProtocol === 'tcp' || rule.ipProtocol === '6' || rule.ipProtocol === '-1';
+  const portMatches = rule.ipProtocol === '-1' || ((rule.fromPort ?? -1) <= port && port <= (rule.toPort ?? -1));
+  const referenced = rule.referencedGroupInfo;
   return (
-    rule.GroupId === groupId &&
-    rule.IsEgress !== true &&
+    rule.groupId === groupId &&
+    !rule.isEgress &&
     protocolMatches &&
     portMatches &&
-    referenced?.GroupId === source.groupId &&
-    (source.userId === undefined || referenced.UserId === undefined || referenced.UserId === source.userId)
+    referenced?.groupId === source.groupId &&
+    (source.userId === undefined || referenced.userId === undefined || referenced.userId === source.userId)
   );
 }
 
-async function describeCluster(elasticache: ElastiCacheClient, cacheClusterId: string): Promise<CacheCluster> {
-  const output = await mapAwsErrors(`Describing cache cluster ${cacheClusterId}`, VPC_ERRORS, () =>
-    elasticache.send(new DescribeCacheClustersCommand({ CacheClusterId: cacheClusterId, ShowCacheNodeInfo: true })),
-  );
-  const cluster = output.CacheClusters?.[0];
+async function describeCluster(cacheClusterId: string): Promise<CacheCluster> {
+  const cluster = await mapAwsErrors(`Describing cache cluster ${cacheClusterId}`, VPC_ERRORS, () => describeCacheCluster(cacheClusterId));
   if (!cluster) throw new GroupNotFound(`Cache cluster ${cacheClusterId} was not found`);
   return cluster;
 }
 
 /** A replication group carries no security groups; a member cluster does (they all share them). */
-async function clusterOf(elasticache: ElastiCacheClient, target: VpcTarget): Promise<CacheCluster> {
-  if (target.cacheClusterId !== undefined) return describeCluster(elasticache, target.cacheClusterId);
+async function clusterOf(target: VpcTarget): Promise<CacheCluster> {
+  if (target.cacheClusterId !== undefined) return describeCluster(target.cacheClusterId);
   const replicationGroupId = target.replicationGroupId as string;
-  const output = await mapAwsErrors(`Describing replication group ${replicationGroupId}`, VPC_ERRORS, () =>
-    elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId })),
-  );
-  const member = output.ReplicationGroups?.[0]?.MemberClusters?.[0];
+  const members = await mapAwsErrors(`Describing replication group ${replicationGroupId}`, VPC_ERRORS, () => replicationGroupMembers(replicationGroupId));
+  const member = members?.[0];
   if (!member) throw new GroupNotFound(`Replication group ${replicationGroupId} was not found or has no member clusters`);
-  return describeCluster(elasticache, member);
+  return describeCluster(member);
 }
 
 /**
  * The cluster's managed group and port (ElastiCache calls only, so that a function which only resolves
  * targets, createRequest, leaves EC2 out of its bundle).
  */
-export async function resolveVpcTarget(elasticache: ElastiCacheClient, managedGroups: Record<string, string>, target: GrantTarget): Promise<ResolvedTarget> {
+export async function resolveVpcTarget(managedGroups: Record<string, string>, target: GrantTarget): Promise<ResolvedTarget> {
   const valid = validateVpcTarget(target);
-  const cluster = await clusterOf(elasticache, valid);
-  const clusterName = valid.replicationGroupId ?? cluster.CacheClusterId ?? valid.clusterKey;
+  const cluster = await clusterOf(valid);
+  const clusterName = valid.replicationGroupId ?? cluster.cacheClusterId ?? valid.clusterKey;
   // A member cluster may be configured under its replication group's id.
-  const managedGroupId = managedGroups[valid.clusterKey] ?? (cluster.ReplicationGroupId ? managedGroups[cluster.ReplicationGroupId] : undefined);
-  const attached = (cluster.SecurityGroups ?? []).map((group) => group.SecurityGroupId).filter((id): id is string => id !== undefined);
+  const managedGroupId = managedGroups[valid.clusterKey] ?? (cluster.replicationGroupId ? managedGroups[cluster.replicationGroupId] : undefined);
+  const attached = cluster.securityGroupIds;
   if (managedGroupId === undefined) {
     throw new InvalidTarget(
       `${clusterName} has no cachegate-managed security group. Create a dedicated security group, attach it to the cluster ` +
@@ -111,50 +96,45 @@ export async function resolveVpcTarget(elasticache: ElastiCacheClient, managedGr
         'Attach it to the cluster, or fix MANAGED_SECURITY_GROUPS.',
     );
   }
-  const port = portOf(cluster);
+  const port = cluster.port;
   if (port === undefined) throw new InvalidTarget(`${clusterName} has no node endpoint yet, so its port is unknown; try again once it is available.`);
   return { summary: `${managedGroupId} port ${port} on ${clusterName}`, managedGroupId, port };
 }
 
-async function ingressRules(ec2: EC2Client, groupId: string, requestId?: string): Promise<SecurityGroupRule[]> {
-  const filters = [{ Name: 'group-id', Values: [groupId] }];
-  if (requestId !== undefined) filters.push({ Name: `tag:${REQUEST_TAG}`, Values: [requestId] });
-  return mapAwsErrors(`Describing the rules of ${groupId}`, VPC_ERRORS, async () => {
-    const rules: SecurityGroupRule[] = [];
-    // Full pages (1,000 rules, AWS's maximum): a managed group's rules in one call at the default quota.
-    for await (const page of paginateDescribeSecurityGroupRules({ client: ec2, pageSize: 1000 }, { Filters: filters })) {
-      rules.push(...(page.SecurityGroupRules ?? []).filter((rule) => rule.IsEgress !== true));
-    }
-    return rules;
-  });
+async function ingressRules(groupId: string, requestId?: string): Promise<SecurityGroupRule[]> {
+  const filters = [{ name: 'group-id', values: [groupId] }];
+  if (requestId !== undefined) filters.push({ name: `tag:${REQUEST_TAG}`, values: [requestId] });
+  // Full pages (1,000 rules, AWS's maximum): a managed group's rules in one call at the default quota.
+  const rules = await mapAwsErrors(`Describing the rules of ${groupId}`, VPC_ERRORS, () => describeSecurityGroupRules(filters, 1000));
+  return rules.filter((rule) => !rule.isEgress);
 }
 
 /** A rule as the reconciler and submission checks compare it: source group, ports, creating request. */
 function observed(rule: SecurityGroupRule): ObservedGrant | undefined {
-  const source = rule.ReferencedGroupInfo?.GroupId;
-  if (!rule.SecurityGroupRuleId || source === undefined) return undefined;
-  const allTraffic = rule.IpProtocol === '-1';
-  if (!allTraffic && rule.IpProtocol !== 'tcp' && rule.IpProtocol !== '6') return undefined;
-  const tag = rule.Tags?.find((t) => t.Key === REQUEST_TAG)?.Value;
+  const source = rule.referencedGroupInfo?.groupId;
+  if (!rule.securityGroupRuleId || source === undefined) return undefined;
+  const allTraffic = rule.ipProtocol === '-1';
+  if (!allTraffic && rule.ipProtocol !== 'tcp' && rule.ipProtocol !== '6') return undefined;
+  const tag = rule.tags.find((t) => t.key === REQUEST_TAG)?.value;
   return {
-    id: rule.SecurityGroupRuleId,
+    id: rule.securityGroupRuleId,
     source,
-    ...(allTraffic ? {} : { ports: [rule.FromPort ?? -1, rule.ToPort ?? -1] as [number, number] }),
+    ...(allTraffic ? {} : { ports: [rule.fromPort ?? -1, rule.toPort ?? -1] as [number, number] }),
     ...(tag ? { taggedRequest: tag } : {}),
     state: 'active',
   };
 }
 
 /** Every ingress rule of a managed group that references a source group: what submission and the reconciler compare. */
-export async function vpcInventory(ec2: EC2Client, scope: string): Promise<ObservedGrant[]> {
+export async function vpcInventory(scope: string): Promise<ObservedGrant[]> {
   if (!isSecurityGroupId(scope)) throw new InvalidTarget(`Managed security group "${scope}" is not a security group id`);
-  return (await ingressRules(ec2, scope)).map(observed).filter((rule): rule is ObservedGrant => rule !== undefined);
+  return (await ingressRules(scope)).map(observed).filter((rule): rule is ObservedGrant => rule !== undefined);
 }
 
 export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDriver {
-  const { elasticache, ec2, managedGroups } = options;
+  const { managedGroups } = options;
 
-  const resolveTarget = (target: GrantTarget): Promise<ResolvedTarget> => resolveVpcTarget(elasticache, managedGroups, target);
+  const resolveTarget = (target: GrantTarget): Promise<ResolvedTarget> => resolveVpcTarget(managedGroups, target);
 
   /** The managed group and port: from the request when resolveTarget already ran, else resolved now. */
   async function resolved(request: GrantRequest): Promise<{ managedGroupId: string; port: number }> {
@@ -170,7 +150,7 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
   return {
     resolveTarget,
 
-    inventory: (scope) => vpcInventory(ec2, scope),
+    inventory: vpcInventory,
 
     async authorize(request): Promise<GrantReceipt> {
       const target = validateVpcTarget(request.target);
@@ -178,26 +158,20 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
       const source = { groupId: target.sourceSecurityGroupId, userId: target.sourceSecurityGroupOwnerId };
       const doing = `Adding an ingress rule on ${managedGroupId} (tcp ${port}) from ${source.groupId}`;
       try {
-        const output = await ec2.send(
-          new AuthorizeSecurityGroupIngressCommand({
-            GroupId: managedGroupId,
-            IpPermissions: [
-              {
-                IpProtocol: 'tcp',
-                FromPort: port,
-                ToPort: port,
-                UserIdGroupPairs: [{ GroupId: source.groupId, UserId: source.userId, Description: ruleDescription(request) }],
-              },
-            ],
-            TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: [{ Key: REQUEST_TAG, Value: request.requestId }] }],
-          }),
-        );
-        return { created: true, ruleId: output.SecurityGroupRules?.[0]?.SecurityGroupRuleId };
+        const created = await authorizeSecurityGroupIngress({
+          groupId: managedGroupId,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          source: { ...source, description: ruleDescription(request) },
+          tags: { [REQUEST_TAG]: request.requestId },
+        });
+        return { created: true, ruleId: created[0]?.securityGroupRuleId };
       } catch (err) {
         if (awsErrorName(err) !== 'InvalidPermission.Duplicate') throw toGrantError(err, doing, VPC_ERRORS);
         // A retried task can meet the rule its own first attempt created: that one is still ours to revoke.
-        const own = (await ingressRules(ec2, managedGroupId, request.requestId)).find((rule) => grantsAccess(rule, managedGroupId, port, source));
-        if (own?.SecurityGroupRuleId) return { created: true, ruleId: own.SecurityGroupRuleId };
+        const own = (await ingressRules(managedGroupId, request.requestId)).find((rule) => grantsAccess(rule, managedGroupId, port, source));
+        if (own?.securityGroupRuleId) return { created: true, ruleId: own.securityGroupRuleId };
         throw new AlreadyAuthorized(`${doing}: an equal rule already exists, so access is already granted (it is not cachegate's to revoke)`, { cause: err });
       }
     },
@@ -207,10 +181,10 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
       const target = validateVpcTarget(request.target);
       const { managedGroupId, port } = await resolved(request);
       const source = { groupId: target.sourceSecurityGroupId, userId: target.sourceSecurityGroupOwnerId };
-      const tagged = await ingressRules(ec2, managedGroupId, request.requestId);
+      const tagged = await ingressRules(managedGroupId, request.requestId);
       if (tagged.some((rule) => grantsAccess(rule, managedGroupId, port, source))) return 'active';
       // The grant may rest on a rule that was there before the request (created: false).
-      const all = await ingressRules(ec2, managedGroupId);
+      const all = await ingressRules(managedGroupId);
       return all.some((rule) => grantsAccess(rule, managedGroupId, port, source)) ? 'active' : 'absent';
     },
 
@@ -221,7 +195,7 @@ export function createVpcGrantDriver(options: VpcGrantDriverOptions): GrantDrive
       const ruleId = receipt.ruleId;
       const { managedGroupId } = await resolved(request);
       await mapAwsErrors(`Revoking rule ${ruleId} on ${managedGroupId}`, VPC_ERRORS, () =>
-        ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: managedGroupId, SecurityGroupRuleIds: [ruleId] })),
+        revokeSecurityGroupIngress(managedGroupId, [ruleId]),
       );
     },
   };

@@ -93,7 +93,7 @@ export function httpRoute(route: HttpRoute, options: RouteOptions = {}) {
       onError: (request) => {
         let error = request.error;
         if (!(error instanceof HttpError) && isThrottled(error)) {
-          // AWS said "slow down" after the SDK's own retries: neither our fault nor the caller's, and over soon.
+          // AWS said "slow down" after the calls' own retries: neither our fault nor the caller's, and over soon.
           logger.warn('request throttled by AWS', { error });
           error = request.error = new ServiceUnavailableError('AWS is busy right now; try again in a few seconds', THROTTLED_RETRY_AFTER_SECONDS, { cause: error });
         }

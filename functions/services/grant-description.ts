@@ -1,7 +1,7 @@
 /**
  * The rule's description follows the end of access (classic authorizations have none: who and until when
  * are in the request's history). Apart from the grant drivers, so that a function that only describes
- * ("Check access") bundles the EC2 client without the drivers and the ElastiCache client.
+ * ("Check access") bundles the EC2 description call without the drivers and the ElastiCache calls.
  */
 import { targetKey } from '../domain/access-request.js';
 import { latestEnd, type GrantRecord } from '../domain/grant-record.js';

@@ -46,7 +46,7 @@ async function withBackoff<T>(call: () => Promise<T>): Promise<T> {
       return await call();
     } catch (error) {
       if (!(error instanceof GrantThrottled) || attempt >= DESCRIBE_ATTEMPTS) throw error;
-      // Full jitter: the SDK's own retries are spent; spread the next tries out.
+      // Full jitter: the call's own retries (aws-query-call.ts) are spent; spread the next tries out.
       await sleep(Math.random() * BACKOFF_BASE_MS * 2 ** attempt);
     }
   }

@@ -36,17 +36,25 @@ const clientsOf = (name: string): string[] => [...(contents[name] ?? [])].filter
 test.each([
   ['getRequest', ['@aws-sdk/client-dynamodb']],
   ['listRequests', ['@aws-sdk/client-dynamodb']],
-  // Resolving a target needs ElastiCache, not EC2 (grant-drivers.ts, resolveGrantTarget).
-  // Submission looks for an equal rule made outside cachegate (EC2's DescribeSecurityGroupRules).
-  // Starting the workflow and queueing notifications are signed JSON calls (adapters/aws-json.ts), not SDK clients.
-  ['createRequest', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
-  ['grantIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
+  // Starting the workflow and queueing notifications are signed JSON calls (adapters/aws-json-call.ts), and
+  // resolving the target (ElastiCache) and looking for an equal rule (EC2) signed Query calls
+  // (adapters/aws-query-call.ts), not SDK clients.
+  ['createRequest', ['@aws-sdk/client-dynamodb']],
+  ['grantIngress', ['@aws-sdk/client-dynamodb']],
   // Email goes through a signed SES call too.
   ['deliverNotifications', ['@aws-sdk/client-dynamodb']],
-  ['checkGrantStatus', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
-  ['revokeIngress', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ec2', '@aws-sdk/client-elasticache']],
+  ['checkGrantStatus', ['@aws-sdk/client-dynamodb']],
+  ['revokeIngress', ['@aws-sdk/client-dynamodb']],
 ])('%s carries the SDK clients it calls, no others', (name, clients) => {
   expect(clientsOf(name)).toEqual(clients);
+});
+
+test('no function carries the EC2 or ElastiCache SDK client; those that call EC2 carry its signed calls', () => {
+  for (const [name, parts] of Object.entries(contents)) {
+    expect([name, [...parts].filter((part) => /client-(?:ec2|elasticache)$/.test(part))]).toEqual([name, []]);
+  }
+  expect(contents.grantIngress?.has('functions/adapters/ec2-client.ts')).toBe(true);
+  expect(contents.grantIngress?.has('functions/adapters/aws-query-call.ts')).toBe(true);
 });
 
 test('only the functions that read secrets (SECRETS_SOURCE set) carry the SSM call', () => {

@@ -1,26 +1,30 @@
 /**
- * The classic grant driver (cache security groups) against the emulator over the real SDK: each method,
+ * The classic grant driver (cache security groups) against the emulator over HTTP (its signed Query calls): each method,
  * the status mapping over time, and how every AWS failure becomes a named grant error.
  */
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { CreateCacheSecurityGroupCommand } from '@aws-sdk/client-elasticache';
 import type { ClassicTarget } from '../../../functions/domain/access-request.js';
 import type { GrantDriver, GrantRequest } from '../../../functions/domain/grant-driver.js';
-import { createClassicGrantDriver, describeGroup, grantStateOf, ingressStatus } from '../../../functions/adapters/elasticache.js';
+import { grantStateOf } from '../../../functions/adapters/elasticache.js';
 import type { AwsEmulator } from '../../../local/aws-emulator/index.js';
 import { DEMO_SEED_PATH, emulatorClients, ManualClock, startAwsEmulator } from '../../../local/aws-emulator/index.js';
+import { adaptersAgainst } from '../../support/query-adapters.js';
 
 const OWNER = '987654321021';
 const clock = new ManualClock();
 let emu: AwsEmulator;
 let client: ElastiCacheClient;
 let driver: GrantDriver;
+let classic: typeof import('../../../functions/adapters/elasticache.js');
 let counter = 0;
 
 beforeAll(async () => {
   emu = await startAwsEmulator({ seed: DEMO_SEED_PATH, clock });
+  // The test's own client creates the cache security groups; the driver makes its own calls.
   client = emulatorClients(emu, { maxAttempts: 2 }).elasticache;
-  driver = createClassicGrantDriver(client);
+  classic = await adaptersAgainst(emu, () => import('../../../functions/adapters/elasticache.js'));
+  driver = classic.classicGrantDriver;
 });
 
 afterEach(() => emu.faults.reset());
@@ -43,7 +47,7 @@ test('resolveTarget checks the cache security group exists', async () => {
   await expect(driver.resolveTarget(request.target)).resolves.toEqual({ summary: `myec2group (owner ${OWNER}) on cache security group ${request.target.mode === 'classic' && request.target.cacheSecurityGroupName}` });
   await expect(driver.resolveTarget({ ...request.target, cacheSecurityGroupName: 'no-such-group' } as ClassicTarget)).rejects.toMatchObject({
     name: 'GroupNotFound',
-    cause: { name: 'CacheSecurityGroupNotFoundFault' },
+    cause: { name: 'CacheSecurityGroupNotFound' },
   });
 });
 
@@ -85,8 +89,8 @@ test('a grant that already exists is AlreadyAuthorized, and status then reports 
   const second = { ...request, requestId: `${request.requestId}-again` };
   await expect(driver.authorize(second)).rejects.toMatchObject({
     name: 'AlreadyAuthorized',
-    message: expect.stringContaining('AuthorizationAlreadyExistsFault'),
-    cause: { name: 'AuthorizationAlreadyExistsFault', $metadata: { httpStatusCode: 400 } },
+    message: expect.stringContaining('AuthorizationAlreadyExists'),
+    cause: { name: 'AuthorizationAlreadyExists', httpStatus: 400 },
   });
   await expect(driver.status(second)).resolves.toBe('active');
 });
@@ -103,9 +107,9 @@ test('revoke leaves a grant alone that this request did not create', async () =>
 
 test('revoking what is not there is NotAuthorized; revoking while authorizing is InvalidTarget', async () => {
   const request = await freshRequest();
-  await expect(driver.revoke(request, { created: true })).rejects.toMatchObject({ name: 'NotAuthorized', cause: { name: 'AuthorizationNotFoundFault' } });
+  await expect(driver.revoke(request, { created: true })).rejects.toMatchObject({ name: 'NotAuthorized', cause: { name: 'AuthorizationNotFound' } });
   await driver.authorize(request);
-  await expect(driver.revoke(request, { created: true })).rejects.toMatchObject({ name: 'InvalidTarget', cause: { name: 'InvalidCacheSecurityGroupStateFault' } });
+  await expect(driver.revoke(request, { created: true })).rejects.toMatchObject({ name: 'InvalidTarget', cause: { name: 'InvalidCacheSecurityGroupState' } });
 });
 
 test('authorizing on a missing group is GroupNotFound; an unknown EC2 group of the account is InvalidTarget', async () => {
@@ -115,7 +119,7 @@ test('authorizing on a missing group is GroupNotFound; an unknown EC2 group of t
   });
   await expect(driver.authorize({ ...request, target: { ...request.target, ec2SecurityGroupName: 'no-such-ec2-group' } as ClassicTarget })).rejects.toMatchObject({
     name: 'InvalidTarget',
-    cause: { name: 'InvalidParameterValueException' },
+    cause: { name: 'InvalidParameterValue' },
   });
 });
 
@@ -123,9 +127,9 @@ test('a dashed owner id is normalized for both authorize and status', async () =
   const request = await freshRequest({ ec2SecurityGroupName: 'partner-web', ec2SecurityGroupOwnerId: '1111-2222-3333' });
   await driver.authorize(request);
   const target = request.target as ClassicTarget;
-  await expect(ingressStatus(client, target)).resolves.toBe('authorizing');
-  const group = await describeGroup(client, target.cacheSecurityGroupName);
-  expect(group.EC2SecurityGroups).toEqual([{ Status: 'authorizing', EC2SecurityGroupName: 'partner-web', EC2SecurityGroupOwnerId: '111122223333' }]);
+  await expect(classic.ingressStatus(target)).resolves.toBe('authorizing');
+  const group = await classic.describeGroup(target.cacheSecurityGroupName);
+  expect(group.ec2SecurityGroups).toEqual([{ status: 'authorizing', ec2SecurityGroupName: 'partner-web', ec2SecurityGroupOwnerId: '111122223333' }]);
 });
 
 test('neverAvailable: the grant stays pending however long the workflow waits', async () => {
@@ -136,10 +140,12 @@ test('neverAvailable: the grant stays pending however long the workflow waits', 
   await expect(driver.status(request)).resolves.toBe('pending');
 });
 
-test('throttling that outlasts the SDK retries is GrantThrottled; a short burst is absorbed', async () => {
+test('throttling that outlasts the call’s 3 attempts is GrantThrottled; a short burst is absorbed', async () => {
   const request = await freshRequest();
   emu.faults.set({ throttlingRate: 1 });
-  await expect(driver.status(request)).rejects.toMatchObject({ name: 'GrantThrottled', cause: { name: 'Throttling', $metadata: { attempts: 2 } } });
+  const before = emu.callCount('DescribeCacheSecurityGroups');
+  await expect(driver.status(request)).rejects.toMatchObject({ name: 'GrantThrottled', cause: { name: 'Throttling', httpStatus: 400 } });
+  expect(emu.callCount('DescribeCacheSecurityGroups')).toBe(before + 3);
   emu.faults.set({ throttlingRate: 0.5 });
   await expect(driver.authorize(request)).resolves.toEqual({ created: true });
 });
@@ -147,7 +153,7 @@ test('throttling that outlasts the SDK retries is GrantThrottled; a short burst 
 test('other failures: quota → LimitExceeded, access denied → GrantFailed, both with cause', async () => {
   const request = await freshRequest();
   emu.faults.set({ failOperation: { AuthorizeCacheSecurityGroupIngress: { code: 'QuotaExceeded.CacheSecurityGroup', message: 'quota' } } });
-  await expect(driver.authorize(request)).rejects.toMatchObject({ name: 'LimitExceeded', cause: { name: 'CacheSecurityGroupQuotaExceededFault' } });
+  await expect(driver.authorize(request)).rejects.toMatchObject({ name: 'LimitExceeded', cause: { name: 'QuotaExceeded.CacheSecurityGroup' } });
   emu.faults.set({ failOperation: { AuthorizeCacheSecurityGroupIngress: { code: 'AccessDenied', status: 403, message: 'User is not authorized' } } });
   const failed = driver.authorize(request);
   await expect(failed).rejects.toMatchObject({ name: 'GrantFailed', message: expect.stringContaining('User is not authorized'), cause: { name: 'AccessDenied' } });

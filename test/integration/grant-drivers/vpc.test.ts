@@ -1,16 +1,15 @@
 /**
- * The VPC grant driver against the emulator over the real SDK: resolving a cluster to its managed group
+ * The VPC grant driver against the emulator over HTTP (its signed Query calls): resolving a cluster to its managed group
  * and port, the rule it creates, status, revoking only its own rule, and the error mapping.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { VpcTarget } from '../../../functions/domain/access-request.js';
 import type { GrantDriver, GrantRequest } from '../../../functions/domain/grant-driver.js';
 import { ruleDescription } from '../../../functions/adapters/rule-description.js';
-import { createVpcGrantDriver } from '../../../functions/adapters/vpc-grant.js';
 import type { AwsEmulator, AwsEmulatorSeed } from '../../../local/aws-emulator/index.js';
 import { DEMO_SEED_PATH, emulatorClients, loadSeedFile, ManualClock, startAwsEmulator } from '../../../local/aws-emulator/index.js';
+import { adaptersAgainst } from '../../support/query-adapters.js';
 
 const OWNER = '987654321021';
 const ORDERS_MANAGED = 'sg-0cac4e9a7e0000001';
@@ -35,20 +34,27 @@ const seed: AwsEmulatorSeed = {
 
 const clock = new ManualClock();
 let emu: AwsEmulator;
-let elasticache: ElastiCacheClient;
+// Someone else's EC2 calls, outside cachegate.
 let ec2: EC2Client;
 let driver: GrantDriver;
+let createVpcGrantDriver: typeof import('../../../functions/adapters/vpc-grant.js').createVpcGrantDriver;
+
+/** A VPC driver whose AWS calls go to `emulator`. */
+async function driverAgainst(emulator: AwsEmulator, groups: Record<string, string>): Promise<GrantDriver> {
+  const adapters = await adaptersAgainst(emulator, () => import('../../../functions/adapters/vpc-grant.js'));
+  return adapters.createVpcGrantDriver({ managedGroups: groups });
+}
 
 beforeAll(async () => {
   emu = await startAwsEmulator({ seed, clock, ec2PropagationDelayMs: 0 });
-  ({ elasticache, ec2 } = emulatorClients(emu, { maxAttempts: 2 }));
-  driver = createVpcGrantDriver({ elasticache, ec2, managedGroups: { ...managedGroups, 'ghost-group': 'sg-0000000000000dead' } });
+  ({ ec2 } = emulatorClients(emu, { maxAttempts: 2 }));
+  ({ createVpcGrantDriver } = await adaptersAgainst(emu, () => import('../../../functions/adapters/vpc-grant.js')));
+  driver = createVpcGrantDriver({ managedGroups: { ...managedGroups, 'ghost-group': 'sg-0000000000000dead' } });
 });
 
 afterEach(() => emu.faults.reset());
 
 afterAll(async () => {
-  elasticache.destroy();
   ec2.destroy();
   await emu.close();
 });
@@ -84,7 +90,7 @@ describe('resolveTarget', () => {
   });
 
   test('a managed group that is not attached to the cluster is InvalidTarget', async () => {
-    const misconfigured = createVpcGrantDriver({ elasticache, ec2, managedGroups: { 'orders-cache': SESSIONS_MANAGED } });
+    const misconfigured = createVpcGrantDriver({ managedGroups: { 'orders-cache': SESSIONS_MANAGED } });
     await expect(misconfigured.resolveTarget(ordersTarget(APP))).rejects.toMatchObject({
       name: 'InvalidTarget',
       message: expect.stringContaining(`${SESSIONS_MANAGED} configured for orders-cache is not attached`),
@@ -93,7 +99,7 @@ describe('resolveTarget', () => {
 
   test('unknown replication groups and clusters are GroupNotFound', async () => {
     await expect(driver.resolveTarget(ordersTarget(APP, { replicationGroupId: 'nope' }))).rejects.toMatchObject({ name: 'GroupNotFound', cause: { name: 'ReplicationGroupNotFoundFault' } });
-    await expect(driver.resolveTarget({ mode: 'vpc', cacheClusterId: 'nope', sourceSecurityGroupId: APP })).rejects.toMatchObject({ name: 'GroupNotFound', cause: { name: 'CacheClusterNotFoundFault' } });
+    await expect(driver.resolveTarget({ mode: 'vpc', cacheClusterId: 'nope', sourceSecurityGroupId: APP })).rejects.toMatchObject({ name: 'GroupNotFound', cause: { name: 'CacheClusterNotFound' } });
   });
 
   test('invalid targets are InvalidTarget before any call', async () => {
@@ -222,16 +228,13 @@ describe('authorize, status, revoke', () => {
 describe('limits, propagation and failures', () => {
   test('a full security group is LimitExceeded', async () => {
     const full = await startAwsEmulator({ seed: DEMO_SEED_PATH, rulesPerGroupLimit: 1, ec2PropagationDelayMs: 0 });
-    const clients = emulatorClients(full, { maxAttempts: 1 });
-    const limited = createVpcGrantDriver({ ...clients, managedGroups });
+    const limited = await driverAgainst(full, managedGroups);
     try {
       const first = { requestId: 'req-a', requester: 'a', target: ordersTarget(APP), resolved: await limited.resolveTarget(ordersTarget(APP)) };
       await limited.authorize(first);
       const second = { ...first, requestId: 'req-b', target: ordersTarget(OPS) };
       await expect(limited.authorize(second)).rejects.toMatchObject({ name: 'LimitExceeded', cause: { name: 'RulesPerSecurityGroupLimitExceeded' } });
     } finally {
-      clients.elasticache.destroy();
-      clients.ec2.destroy();
       await full.close();
     }
   });
@@ -239,8 +242,7 @@ describe('limits, propagation and failures', () => {
   test('with EC2 propagation delay the rule reads absent until it shows, then active', async () => {
     const slowClock = new ManualClock();
     const slow = await startAwsEmulator({ seed: DEMO_SEED_PATH, clock: slowClock, ec2PropagationDelayMs: 2_000 });
-    const clients = emulatorClients(slow, { maxAttempts: 1 });
-    const slowDriver = createVpcGrantDriver({ ...clients, managedGroups });
+    const slowDriver = await driverAgainst(slow, managedGroups);
     try {
       const request: GrantRequest = { requestId: 'req-slow', requester: 'a', target: ordersTarget(APP), resolved: await slowDriver.resolveTarget(ordersTarget(APP)) };
       await slowDriver.authorize(request);
@@ -248,16 +250,16 @@ describe('limits, propagation and failures', () => {
       slowClock.advance(2_000);
       await expect(slowDriver.status(request)).resolves.toBe('active');
     } finally {
-      clients.elasticache.destroy();
-      clients.ec2.destroy();
       await slow.close();
     }
   });
 
-  test('RequestLimitExceeded past the SDK retries is GrantThrottled; a burst is absorbed', async () => {
+  test('RequestLimitExceeded past the call’s 3 attempts is GrantThrottled; a burst is absorbed', async () => {
     const request = await requestFor('req-vpc-throttle', ordersTarget(APP));
     emu.faults.set({ throttlingRate: 1 });
-    await expect(driver.authorize(request)).rejects.toMatchObject({ name: 'GrantThrottled', cause: { name: 'RequestLimitExceeded', $metadata: { attempts: 2 } } });
+    const before = emu.callCount('AuthorizeSecurityGroupIngress');
+    await expect(driver.authorize(request)).rejects.toMatchObject({ name: 'GrantThrottled', cause: { name: 'RequestLimitExceeded', httpStatus: 503 } });
+    expect(emu.callCount('AuthorizeSecurityGroupIngress')).toBe(before + 3);
     await expect(driver.status(request)).rejects.toMatchObject({ name: 'GrantThrottled' });
     emu.faults.set({ throttlingRate: 0.5 });
     await expect(driver.authorize(request)).resolves.toMatchObject({ created: true });
@@ -269,11 +271,11 @@ describe('limits, propagation and failures', () => {
     await expect(driver.authorize(request)).rejects.toMatchObject({
       name: 'GrantFailed',
       message: expect.stringContaining('You are not authorized'),
-      cause: { name: 'UnauthorizedOperation', $metadata: { httpStatusCode: 403 } },
+      cause: { name: 'UnauthorizedOperation', httpStatus: 403 },
     });
     emu.faults.set({ failOperation: { AuthorizeSecurityGroupIngress: { code: 'InvalidGroupId.Malformed', message: 'Invalid id' } } });
     await expect(driver.authorize(request)).rejects.toMatchObject({ name: 'InvalidTarget' });
     emu.faults.set({ failOperation: { DescribeReplicationGroups: { code: 'InvalidParameterValue', message: 'bad' } } });
-    await expect(driver.resolveTarget(ordersTarget(OPS))).rejects.toMatchObject({ name: 'InvalidTarget', cause: { name: 'InvalidParameterValueException' } });
+    await expect(driver.resolveTarget(ordersTarget(OPS))).rejects.toMatchObject({ name: 'InvalidTarget', cause: { name: 'InvalidParameterValue' } });
   });
 });
