@@ -3,8 +3,9 @@
  * handler, credentials from the environment. JSON-RPC (POST `/`, the operation in X-Amz-Target, AWS JSON
  * 1.0 or 1.1), or a REST-JSON operation that POSTs its whole input as the body (SES v2 SendEmail). For the
  * calls where a whole SDK client would cost more bundle than it gives: a client brings its service's
- * schemas, endpoint rules and protocol on top of the SDK core the functions already carry for DynamoDB
- * (parameter-store.ts: SSM's client registers ~200 errors, 67 KB; event-bus.ts: EventBridge's client,
+ * schemas, endpoint rules and protocol, and the SDK core's client machinery (dynamodb-call.ts: DynamoDB's
+ * client and lib-dynamodb with the core parts only they pulled in, about 110 KB of every function;
+ * parameter-store.ts: SSM's client registers ~200 errors, 67 KB; event-bus.ts: EventBridge's client,
  * measured in docs/events.md; notification-queue.ts and workflow.ts: SQS and Step Functions, 8-10 KB each;
  * email.ts: SES v2, about 25 KB with its REST protocol). What we own per operation is its JSON request and
  * reply, each checked against what the service's SDK client sends; the endpoint is
@@ -19,8 +20,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { awsConfig, type AwsConfig } from '../config.js';
 import { CachegateError } from '../errors.js';
 
-/** Retried like the SDK's standard mode: throttling, and the server's own failures. */
-const RETRYABLE = /Throttl|TooManyUpdates|InternalServerError|InternalException|ServiceUnavailable/;
+/**
+ * Retried like the SDK's standard mode: throttling, and the server's own failures. DynamoDB's throttling
+ * codes are its own, HTTP 400: ProvisionedThroughputExceededException and RequestLimitExceeded ("Error
+ * handling with DynamoDB", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html).
+ */
+const RETRYABLE = /Throttl|TooManyUpdates|InternalServerError|InternalException|ServiceUnavailable|ProvisionedThroughputExceeded|RequestLimitExceeded/;
 
 /** The service answered with an error: its name is the AWS error code (e.g. AccessDeniedException). */
 export class AwsJsonError extends CachegateError {

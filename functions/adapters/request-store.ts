@@ -14,32 +14,17 @@
  * No transactions (the local store, dynalite, has none): writes are ordered and conditional so that a
  * crash between two of them leaves nothing a retry cannot finish.
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  type QueryCommandOutput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { storeConfig } from '../config.js';
 import { grantScope } from '../domain/grant-driver.js';
 import type { GrantRecord } from '../domain/grant-record.js';
 import type { SlotLedger } from '../domain/rule-slots.js';
 import type { AccessRequestRecord, Decision, HistoryEvent } from '../domain/request-lifecycle.js';
 import type { RequestStatus } from '../domain/request-statuses.js';
-import { awsClient } from './aws-client.js';
 import { writeUntilProcessed } from './batch-retry.js';
+import { dynamodb, type Item, type QueryInput } from './dynamodb-call.js';
 import { TABLE_INDEXES } from './table-schema.js';
 import * as v from 'valibot';
 
-const documents = /* @__PURE__ */ DynamoDBDocumentClient.from(awsClient(DynamoDBClient, 'dynamodb'), {
-  marshallOptions: { removeUndefinedValues: true },
-});
 const tableName = (): string => storeConfig().tableName;
 
 /** Delivery marks outlive any retry of their notification (hours) by far. */
@@ -53,17 +38,43 @@ const GRANT_INDEX_KEY = 'GRANT';
 const grantListKey = (record: Pick<GrantRecord, 'target' | 'resolved' | 'key'>): string => `${grantScope(record.target, record.resolved) ?? ''}#${record.key}`;
 const sortKey = (record: Pick<AccessRequestRecord, 'createdAt' | 'id'>): string => `${record.createdAt}#${record.id}`;
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+/** DynamoDB's answer when a write's condition did not hold (dynamodb-call.ts names errors by their code). */
+const isConditionFailure = (error: unknown): boolean => (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+
+/** Whether a conditional write went through: false when its condition did not hold (someone else wrote first). */
+async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Puts an item that carries its own version (a grant record, a slot ledger) as version `expectVersion` + 1,
+ * if the stored one is still at `expectVersion` (0: none may exist); false when someone else wrote it first.
+ */
+function putVersioned(item: Item, expectVersion: number, now: Date): Promise<boolean> {
+  return conditionHeld(
+    dynamodb.put({
+      TableName: tableName(),
+      Item: { ...item, version: expectVersion + 1, updatedAt: now.toISOString() },
+      ...(expectVersion === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': expectVersion } }),
+    }),
+  );
 }
 
 /** Every item a byStatus query matches, page after page. */
-async function queryAll(query: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
+async function queryAll(query: Pick<QueryInput, 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
   do {
-    const page: QueryCommandOutput = await documents.send(new QueryCommand({ TableName: tableName(), IndexName: TABLE_INDEXES.byStatus, ...query, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
+    const page = await dynamodb.query({ TableName: tableName(), IndexName: TABLE_INDEXES.byStatus, ...query, ...(start ? { ExclusiveStartKey: start } : {}) });
+    items.push(...page.Items);
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
@@ -180,47 +191,35 @@ export type OpenClaim = { ok: true } | { ok: false; existingId: string };
 
 /** Deletes an item that points at a request, if it still points at this one (else it is someone else's now). */
 async function deleteIfFor(key: { pk: string; sk: string }, requestId: string): Promise<void> {
-  try {
-    await documents.send(new DeleteCommand({ TableName: tableName(), Key: key, ConditionExpression: 'requestId = :id', ExpressionAttributeValues: { ':id': requestId } }));
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+  await conditionHeld(dynamodb.delete({ TableName: tableName(), Key: key, ConditionExpression: 'requestId = :id', ExpressionAttributeValues: { ':id': requestId } }));
 }
 
 /** One conditional update of the request item; false when its condition did not hold. */
-async function updateIf(id: string, update: { set: string; condition: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: requestKey(id),
-        UpdateExpression: update.set,
-        ConditionExpression: update.condition,
-        ExpressionAttributeNames: update.names,
-        ExpressionAttributeValues: update.values,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+function updateIf(id: string, update: { set: string; condition: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<boolean> {
+  return conditionHeld(
+    dynamodb.update({
+      TableName: tableName(),
+      Key: requestKey(id),
+      UpdateExpression: update.set,
+      ConditionExpression: update.condition,
+      ExpressionAttributeNames: update.names,
+      ExpressionAttributeValues: update.values,
+    }),
+  );
 }
 
 export const requestStore = {
   async get(id: string): Promise<AccessRequestRecord | undefined> {
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: requestKey(id), ConsistentRead: true }));
+    const { Item } = await dynamodb.get({ TableName: tableName(), Key: requestKey(id), ConsistentRead: true });
     return toRecord(Item);
   },
 
   async create(record: AccessRequestRecord): Promise<void> {
-    await documents.send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { ...requestKey(record.id), requesterKey: record.requester, statusKey: record.status, listKey: sortKey(record), ...record, version: 1 },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await dynamodb.put({
+      TableName: tableName(),
+      Item: { ...requestKey(record.id), requesterKey: record.requester, statusKey: record.status, listKey: sortKey(record), ...record, version: 1 },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   },
 
   /**
@@ -270,17 +269,15 @@ export const requestStore = {
       condition += ' AND #version = :expectVersion';
     }
     try {
-      const { Attributes } = await documents.send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: requestKey(id),
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''} ADD #version :one`,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const { Attributes } = await dynamodb.update({
+        TableName: tableName(),
+        Key: requestKey(id),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''} ADD #version :one`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      });
       return toRecord(Attributes);
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
@@ -290,16 +287,14 @@ export const requestStore = {
 
   /** Whether a notification (by its delivery key) was already delivered for this request. */
   async wasDelivered(id: string, key: string): Promise<boolean> {
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: tableName(), Key: { pk: `REQ#${id}`, sk: `DELIVERED#${key}` }, ConsistentRead: true, ProjectionExpression: 'pk' }),
-    );
+    const { Item } = await dynamodb.get({ TableName: tableName(), Key: { pk: `REQ#${id}`, sk: `DELIVERED#${key}` }, ConsistentRead: true, ProjectionExpression: 'pk' });
     return Item !== undefined;
   },
 
   /** Remembers a delivered notification, so a job queued or received again is not sent again. */
   async markDelivered(id: string, key: string, at: Date): Promise<void> {
     const ttl = Math.floor(at.getTime() / 1000) + DELIVERY_MARK_TTL_SECONDS;
-    await documents.send(new PutCommand({ TableName: tableName(), Item: { pk: `REQ#${id}`, sk: `DELIVERED#${key}`, at: at.toISOString(), ttl } }));
+    await dynamodb.put({ TableName: tableName(), Item: { pk: `REQ#${id}`, sk: `DELIVERED#${key}`, at: at.toISOString(), ttl } });
   },
 
   /**
@@ -346,11 +341,11 @@ export const requestStore = {
   },
 
   async saveTaskToken(id: string, taskToken: string): Promise<void> {
-    await documents.send(new PutCommand({ TableName: tableName(), Item: { pk: `REQ#${id}`, sk: 'TASK_TOKEN', taskToken } }));
+    await dynamodb.put({ TableName: tableName(), Item: { pk: `REQ#${id}`, sk: 'TASK_TOKEN', taskToken } });
   },
 
   async taskToken(id: string): Promise<string | undefined> {
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: { pk: `REQ#${id}`, sk: 'TASK_TOKEN' }, ConsistentRead: true }));
+    const { Item } = await dynamodb.get({ TableName: tableName(), Key: { pk: `REQ#${id}`, sk: 'TASK_TOKEN' }, ConsistentRead: true });
     return typeof Item?.taskToken === 'string' ? Item.taskToken : undefined;
   },
 
@@ -359,37 +354,31 @@ export const requestStore = {
       const batch = links.slice(start, start + 25).map((link) => ({
         PutRequest: { Item: { pk: `LINK#${link.hash}`, sk: 'LINK', ttl: link.expiresAt, ...link } },
       }));
-      await writeUntilProcessed<Record<string, unknown>>(batch, async (pending) => {
-        const { UnprocessedItems } = await documents.send(new BatchWriteCommand({ RequestItems: { [tableName()]: pending } }));
-        return UnprocessedItems?.[tableName()] as Record<string, unknown>[] | undefined;
+      await writeUntilProcessed<{ PutRequest: { Item: Item } }>(batch, async (pending) => {
+        const unprocessed = await dynamodb.batchPut({ [tableName()]: pending });
+        return unprocessed[tableName()];
       });
     }
   },
 
   async link(hash: string): Promise<LinkItem | undefined> {
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: { pk: `LINK#${hash}`, sk: 'LINK' }, ConsistentRead: true }));
+    const { Item } = await dynamodb.get({ TableName: tableName(), Key: { pk: `LINK#${hash}`, sk: 'LINK' }, ConsistentRead: true });
     if (!Item) return undefined;
     const { pk: _pk, sk: _sk, ttl: _ttl, ...link } = Item;
-    return link as LinkItem;
+    return link as unknown as LinkItem;
   },
 
   /** Marks a link used; false if it was used already (a double click, a replay). */
-  async useLink(hash: string, usedAt: string, decision: Decision['decision']): Promise<boolean> {
-    try {
-      await documents.send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: { pk: `LINK#${hash}`, sk: 'LINK' },
-          UpdateExpression: 'SET usedAt = :at, decision = :decision',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt)',
-          ExpressionAttributeValues: { ':at': usedAt, ':decision': decision },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  useLink(hash: string, usedAt: string, decision: Decision['decision']): Promise<boolean> {
+    return conditionHeld(
+      dynamodb.update({
+        TableName: tableName(),
+        Key: { pk: `LINK#${hash}`, sk: 'LINK' },
+        UpdateExpression: 'SET usedAt = :at, decision = :decision',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt)',
+        ExpressionAttributeValues: { ':at': usedAt, ':decision': decision },
+      }),
+    );
   },
 
   /**
@@ -397,9 +386,7 @@ export const requestStore = {
    * once the binding has expired (TTL deletes lazily, within days).
    */
   async idempotencyBinding(requester: string, key: string): Promise<IdempotencyBinding | undefined> {
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: tableName(), Key: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY' }, ConsistentRead: true }),
-    );
+    const { Item } = await dynamodb.get({ TableName: tableName(), Key: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY' }, ConsistentRead: true });
     if (typeof Item?.ttl === 'number' && Item.ttl <= Math.floor(Date.now() / 1000)) return undefined;
     if (typeof Item?.requestId !== 'string') return undefined;
     return { requestId: Item.requestId, ...(typeof Item.bodyHash === 'string' ? { bodyHash: Item.bodyHash } : {}) };
@@ -407,22 +394,17 @@ export const requestStore = {
 
   /** Binds an Idempotency-Key to a request id and body; returns the binding that holds (ours, or the winner's). */
   async bindIdempotencyKey(requester: string, key: string, binding: Required<IdempotencyBinding>, expiresAt: number): Promise<IdempotencyBinding> {
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY', ...binding, ttl: expiresAt },
-          // An expired binding may still be there (TTL deletes lazily): it no longer counts.
-          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
-        }),
-      );
-      return binding;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return (await this.idempotencyBinding(requester, key)) ?? binding;
-    }
+    const bound = await conditionHeld(
+      dynamodb.put({
+        TableName: tableName(),
+        Item: { pk: `IDEM#${requester}#${key}`, sk: 'IDEMPOTENCY', ...binding, ttl: expiresAt },
+        // An expired binding may still be there (TTL deletes lazily): it no longer counts.
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
+      }),
+    );
+    return bound ? binding : ((await this.idempotencyBinding(requester, key)) ?? binding);
   },
 
   /** Unbinds an Idempotency-Key, if it is still bound to this request. */
@@ -432,44 +414,32 @@ export const requestStore = {
 
   /** Claims "the open request" for a requester and target; fails with the id of the one already open. */
   async claimOpen(requester: string, targetKey: string, requestId: string): Promise<OpenClaim> {
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN', requestId },
-          ConditionExpression: 'attribute_not_exists(pk) OR requestId = :id',
-          ExpressionAttributeValues: { ':id': requestId },
-        }),
-      );
-      return { ok: true };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const { Item } = await documents.send(
-        new GetCommand({ TableName: tableName(), Key: { pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN' }, ConsistentRead: true }),
-      );
-      return { ok: false, existingId: String(Item?.requestId ?? 'unknown') };
-    }
+    const claimed = await conditionHeld(
+      dynamodb.put({
+        TableName: tableName(),
+        Item: { pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN', requestId },
+        ConditionExpression: 'attribute_not_exists(pk) OR requestId = :id',
+        ExpressionAttributeValues: { ':id': requestId },
+      }),
+    );
+    if (claimed) return { ok: true };
+    const { Item } = await dynamodb.get({ TableName: tableName(), Key: { pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN' }, ConsistentRead: true });
+    return { ok: false, existingId: String(Item?.requestId ?? 'unknown') };
   },
 
   /**
    * Moves "the open request" from a request that is final (its workflow ended before releasing the slot)
    * to a new one; false when the slot changed meanwhile.
    */
-  async takeOverOpen(requester: string, targetKey: string, fromId: string, toId: string): Promise<boolean> {
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN', requestId: toId },
-          ConditionExpression: 'requestId = :from',
-          ExpressionAttributeValues: { ':from': fromId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  takeOverOpen(requester: string, targetKey: string, fromId: string, toId: string): Promise<boolean> {
+    return conditionHeld(
+      dynamodb.put({
+        TableName: tableName(),
+        Item: { pk: `OPEN#${requester}#${targetKey}`, sk: 'OPEN', requestId: toId },
+        ConditionExpression: 'requestId = :from',
+        ExpressionAttributeValues: { ':from': fromId },
+      }),
+    );
   },
 
   async releaseOpen(requester: string, targetKey: string, requestId: string): Promise<void> {
@@ -477,7 +447,7 @@ export const requestStore = {
   },
 
   async grantRecord(key: string): Promise<GrantRecord | undefined> {
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: grantKey(key), ConsistentRead: true }));
+    const { Item } = await dynamodb.get({ TableName: tableName(), Key: grantKey(key), ConsistentRead: true });
     return Item ? toGrantRecord(Item) : undefined;
   },
 
@@ -495,65 +465,33 @@ export const requestStore = {
    * Writes a grant record: a new one (expectVersion 0: none may exist), or a change to the version read.
    * False when someone else changed it first; the caller re-reads and decides again.
    */
-  async putGrantRecord(record: Omit<GrantRecord, 'version' | 'updatedAt'>, expectVersion: number, now: Date): Promise<boolean> {
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { ...grantKey(record.key), statusKey: GRANT_INDEX_KEY, listKey: grantListKey(record), ...record, version: expectVersion + 1, updatedAt: now.toISOString() },
-          ConditionExpression: expectVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
-          ...(expectVersion === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': expectVersion } }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  putGrantRecord(record: Omit<GrantRecord, 'version' | 'updatedAt'>, expectVersion: number, now: Date): Promise<boolean> {
+    return putVersioned({ ...grantKey(record.key), statusKey: GRANT_INDEX_KEY, listKey: grantListKey(record), ...record }, expectVersion, now);
   },
 
   /** Removes a grant record once its grant is gone, if nobody changed it since `expectVersion`. */
-  async deleteGrantRecord(key: string, expectVersion: number): Promise<boolean> {
-    try {
-      await documents.send(
-        new DeleteCommand({
-          TableName: tableName(),
-          Key: grantKey(key),
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':version': expectVersion },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  deleteGrantRecord(key: string, expectVersion: number): Promise<boolean> {
+    return conditionHeld(
+      dynamodb.delete({
+        TableName: tableName(),
+        Key: grantKey(key),
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': expectVersion },
+      }),
+    );
   },
 
   /** A managed group's rule slot ledger; version 0 and no slots when none was written yet. */
   async slotLedger(group: string): Promise<SlotLedger> {
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: slotsKey(group), ConsistentRead: true }));
+    const { Item } = await dynamodb.get({ TableName: tableName(), Key: slotsKey(group), ConsistentRead: true });
     if (!Item) return { group, slots: {}, version: 0 };
     return { group, slots: (Item.slots ?? {}) as SlotLedger['slots'], version: Number(Item.version) };
   },
 
   /** Writes a slot ledger on the version read (0: none may exist); false when someone else wrote it first. */
-  async putSlotLedger(group: string, slots: SlotLedger['slots'], expectVersion: number, now: Date): Promise<boolean> {
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { ...slotsKey(group), slots, version: expectVersion + 1, updatedAt: now.toISOString() },
-          ConditionExpression: expectVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :version',
-          ...(expectVersion === 0 ? {} : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': expectVersion } }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  putSlotLedger(group: string, slots: SlotLedger['slots'], expectVersion: number, now: Date): Promise<boolean> {
+    return putVersioned({ ...slotsKey(group), slots }, expectVersion, now);
   },
 
   /** Every request in a status (the reconciler's view of what should be in AWS): all pages, oldest first. */
@@ -564,17 +502,15 @@ export const requestStore = {
 
   /** The oldest request in a status (the index sorts by creation time), or undefined. */
   async oldestInStatus(status: RequestStatus): Promise<AccessRequestRecord | undefined> {
-    const { Items } = await documents.send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: TABLE_INDEXES.byStatus,
-        KeyConditionExpression: '#key = :status',
-        ExpressionAttributeNames: { '#key': 'statusKey' },
-        ExpressionAttributeValues: { ':status': status },
-        ScanIndexForward: true,
-        Limit: 1,
-      }),
-    );
+    const { Items } = await dynamodb.query({
+      TableName: tableName(),
+      IndexName: TABLE_INDEXES.byStatus,
+      KeyConditionExpression: '#key = :status',
+      ExpressionAttributeNames: { '#key': 'statusKey' },
+      ExpressionAttributeValues: { ':status': status },
+      ScanIndexForward: true,
+      Limit: 1,
+    });
     return toRecord(Items?.[0]);
   },
 
@@ -585,18 +521,16 @@ export const requestStore = {
    */
   async list(query: ListQuery, page: { limit: number; cursor?: string }): Promise<RequestPage> {
     const index = indexOf(query);
-    const { Items, LastEvaluatedKey } = await documents.send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: index.name,
-        KeyConditionExpression: '#key = :value',
-        ExpressionAttributeNames: { '#key': index.hashKey },
-        ExpressionAttributeValues: { ':value': index.value },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ...(page.cursor !== undefined ? { ExclusiveStartKey: decodeCursor(index, page.cursor) } : {}),
-      }),
-    );
+    const { Items, LastEvaluatedKey } = await dynamodb.query({
+      TableName: tableName(),
+      IndexName: index.name,
+      KeyConditionExpression: '#key = :value',
+      ExpressionAttributeNames: { '#key': index.hashKey },
+      ExpressionAttributeValues: { ':value': index.value },
+      ScanIndexForward: false,
+      Limit: page.limit,
+      ...(page.cursor !== undefined ? { ExclusiveStartKey: decodeCursor(index, page.cursor) } : {}),
+    });
     const items = (Items ?? []).map((item) => toRecord(item) as AccessRequestRecord);
     return {
       items,
@@ -637,19 +571,17 @@ export const requestStore = {
     const items: AccessRequestRecord[] = [];
     let startKey: Record<string, unknown> | undefined = page.cursor !== undefined ? decodeAuditCursor(page.cursor) : undefined;
     for (let query = 0; query < 5 && items.length < page.limit; query++) {
-      const { Items, LastEvaluatedKey } = await documents.send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: index,
-          KeyConditionExpression: '#partition = :partition AND #key BETWEEN :from AND :to',
-          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: page.limit - items.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+      const { Items, LastEvaluatedKey } = await dynamodb.query({
+        TableName: tableName(),
+        IndexName: index,
+        KeyConditionExpression: '#partition = :partition AND #key BETWEEN :from AND :to',
+        ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: page.limit - items.length,
+        ExclusiveStartKey: startKey,
+      });
       items.push(...(Items ?? []).map((item) => toRecord(item) as AccessRequestRecord));
       startKey = LastEvaluatedKey;
       if (!startKey) break;

@@ -71,3 +71,19 @@ export function sigV4Valid(request: Received, secretAccessKey: string): boolean 
   for (const part of [region, service, 'aws4_request']) key = createHmac('sha256', key).update(part as string).digest();
   return createHmac('sha256', key).update(stringToSign).digest('hex') === signature;
 }
+
+/** The credential scope a request was signed for: `<key id>/<day>/<region>/<service>/aws4_request`. */
+const signedScope = (request: Received): string | undefined => /Credential=([^,]+),/.exec(String(request.headers.authorization))?.[1];
+
+/**
+ * Ours and an SDK client's request for the same call: both validly signed, and the same on the wire (method,
+ * path, protocol headers, JSON body, credential scope for `service`).
+ */
+export function expectSameRequest(ours: Received, sdk: Received, signer: { accessKeyId: string; secretAccessKey: string; region: string; service: string }): void {
+  for (const request of [sdk, ours]) expect(sigV4Valid(request, signer.secretAccessKey)).toBe(true);
+  expect({ method: ours.method, url: ours.url }).toEqual({ method: sdk.method, url: sdk.url });
+  for (const header of ['content-type', 'x-amz-target', 'x-amzn-query-mode', 'x-amz-security-token', 'host']) expect([header, ours.headers[header]]).toEqual([header, sdk.headers[header]]);
+  expect(JSON.parse(ours.body)).toEqual(JSON.parse(sdk.body));
+  expect(signedScope(ours)).toEqual(signedScope(sdk));
+  expect(signedScope(ours)).toMatch(new RegExp(`^${signer.accessKeyId}/\\d{8}/${signer.region}/${signer.service}/aws4_request$`));
+}
