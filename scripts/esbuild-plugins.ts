@@ -32,22 +32,18 @@
  *    first event-stream operation. A one-file bundle inlines it anyway (about 15 KB); no operation
  *    cachegate calls has an event stream, so the bundle gets a module that fails loudly if one ever does.
  *
- * 4. endpointCacheLru. DynamoDB's client always builds an endpoint-discovery cache, a mnemonist LRUCache
- *    (CommonJS, 7 KB with its helpers), though discovery is off unless configured and cachegate never turns
- *    it on. The bundle gets LRU_CACHE below: the five methods @aws-sdk/endpoint-cache calls, on a Map.
- *
- * 5. nativeSha256Only. The SDK's SHA-256 (SigV4 signing) is node:crypto's, with a pure-JavaScript fallback
+ * 4. nativeSha256Only. The SDK's SHA-256 (SigV4 signing) is node:crypto's, with a pure-JavaScript fallback
  *    for runtimes without it (3 KB in every bundle). Node always has SHA-256, FIPS builds included; the
  *    bundle gets a fallback that fails loudly instead.
  *
- * 6. lambdaCredentialsFromEnv. Every client cachegate makes takes `fromEnv()` credentials
+ * 5. lambdaCredentialsFromEnv. Every client cachegate makes takes `fromEnv()` credentials
  *    (functions/adapters/aws-client.ts): Lambda puts the function's credentials in environment variables.
  *    The SDK's default chain (SSO, STS, INI files, IMDS, with their own nested clients, about 100 KB) is still
  *    imported by every client's runtime config as a fallback, though never called when credentials are
  *    given. The bundle gets `fromEnv` as that fallback instead: the first link of the default chain, and the
  *    one that answers in Lambda.
  *
- * 7. sourceMapsOfOwnCode. With NODE_OPTIONS=--enable-source-maps, Node reads each bundle's map when it
+ * 6. sourceMapsOfOwnCode. With NODE_OPTIONS=--enable-source-maps, Node reads each bundle's map when it
  *    loads the bundle and resolves every source it lists: about 400 files, nearly all of them the SDK's,
  *    about 6 ms of every cold start. The map keeps cachegate's own files (functions/ and the like), so a
  *    stack trace still points at functions/…:line; a frame inside a dependency shows the bundle's own
@@ -148,37 +144,6 @@ export function sdkEventStreamsLeftOut(): Plugin {
         contents: "throw new Error('Event streams are left out of this bundle (scripts/esbuild-plugins.ts): no operation cachegate calls has one');",
         loader: 'js',
       }));
-    },
-  };
-}
-
-/** mnemonist's LRUCache as @aws-sdk/endpoint-cache uses it: a Map kept in least-recently-used order. */
-export const LRU_CACHE = `export default class LRUCache {
-  constructor(capacity) { this.capacity = capacity; this.items = new Map(); }
-  has(key) { return this.items.has(key); }
-  peek(key) { return this.items.get(key); }
-  get(key) {
-    if (!this.items.has(key)) return undefined;
-    const value = this.items.get(key);
-    this.items.delete(key);
-    this.items.set(key, value);
-    return value;
-  }
-  set(key, value) {
-    this.items.delete(key);
-    this.items.set(key, value);
-    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value);
-    return this;
-  }
-  clear() { this.items.clear(); }
-}`;
-
-export function endpointCacheLru(): Plugin {
-  return {
-    name: 'endpoint-cache-lru',
-    setup(build) {
-      build.onResolve({ filter: /^mnemonist\/lru-cache(?:\.js)?$/ }, (args) => ({ path: args.path, namespace: 'endpoint-cache-lru' }));
-      build.onLoad({ filter: /.*/, namespace: 'endpoint-cache-lru' }, () => ({ contents: LRU_CACHE, loader: 'js' }));
     },
   };
 }
@@ -347,7 +312,6 @@ export default [
   sdkSchemaLiterals(),
   sdkClientVersionOnly(),
   sdkEventStreamsLeftOut(),
-  endpointCacheLru(),
   nativeSha256Only(),
   lambdaCredentialsFromEnv(),
   sourceMapsOfOwnCode(),

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import plugins, {
-  endpointCacheLru,
   keepSources,
   keptErrorRegistrations,
   lambdaCredentialsFromEnv,
@@ -67,7 +66,6 @@ test('the serverless.yml list is every plugin, in this order', () => {
     'sdk-schema-literals',
     'sdk-client-version-only',
     'sdk-event-streams-left-out',
-    'endpoint-cache-lru',
     'native-sha256-only',
     'lambda-credentials-from-env',
     'source-maps-of-own-code',
@@ -156,38 +154,6 @@ test('sdkEventStreamsLeftOut: the lazily loaded event-stream support fails loudl
   const { outfile, bytesOf } = await bundle('event-streams', source, { plugins: [sdkEventStreamsLeftOut()] });
   expect(bytesOf(/event-streams\/.*\.js$/)).toBe(0);
   await expect((load(outfile) as () => Promise<unknown>)()).rejects.toThrow('Event streams are left out of this bundle');
-});
-
-test('endpointCacheLru: behaves as mnemonist LRUCache for every call @aws-sdk/endpoint-cache makes', async () => {
-  const source = "module.exports = require('mnemonist/lru-cache');";
-  const standIn = load((await bundle('lru', source, { plugins: [endpointCacheLru()] })).outfile) as { default: new (capacity: number) => Lru };
-  const Mnemonist = load('mnemonist/lru-cache') as new (capacity: number) => Lru;
-  interface Lru {
-    has(key: string): boolean;
-    peek(key: string): unknown;
-    get(key: string): unknown;
-    set(key: string, value: unknown): unknown;
-    clear(): void;
-  }
-  const ours = new standIn.default(3);
-  const theirs = new Mnemonist(3);
-  // A fixed pseudo-random walk over a few keys: evictions, refreshes by get, peeks that do not refresh.
-  let seed = 7;
-  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  for (let step = 0; step < 2000; step++) {
-    const key = `k${next() % 6}`;
-    const op = next() % 10;
-    if (op < 4) {
-      ours.set(key, step);
-      theirs.set(key, step);
-    } else if (op < 6) expect(ours.get(key)).toEqual(theirs.get(key));
-    else if (op < 8) expect(ours.peek(key)).toEqual(theirs.peek(key));
-    else if (op < 9) expect(ours.has(key)).toBe(theirs.has(key));
-    else if (step % 97 === 0) {
-      ours.clear();
-      theirs.clear();
-    }
-  }
 });
 
 test('nativeSha256Only: the SDK hashes with node:crypto as before, and its JavaScript fallback is gone', async () => {

@@ -61,6 +61,24 @@ it('DynamoDB: each call is checked against the role (table vs index), AccessDeni
   lister.destroy();
 });
 
+it('DynamoDB: the functions’ own signed calls (adapters/dynamodb-call.ts) are checked against the role the same way', async () => {
+  const saved = { ...process.env };
+  const { env } = as('getRequest');
+  // The adapter reads its region, endpoint and credentials from the environment on its first call: getRequest's.
+  Object.assign(process.env, Object.fromEntries(Object.entries(env).filter(([name]) => /^AWS_|_ENDPOINT$/.test(name))));
+  try {
+    const { dynamodb } = await import('../../../functions/adapters/dynamodb-call.js');
+    const TableName = env.TABLE_NAME ?? '';
+    await expect(dynamodb.get({ TableName, Key: { pk: 'x', sk: 'x' } })).resolves.toEqual({});
+    await expect(dynamodb.put({ TableName, Item: { pk: 'x', sk: 'x' } })).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('cachegate-dev-getRequest is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/'),
+    });
+  } finally {
+    process.env = saved;
+  }
+});
+
 it('DynamoDB: an empty string as a secondary index key is refused, as DynamoDB does (dynalite would store it)', async () => {
   const writer = new DynamoDBClient({ ...as('createRequest').client, endpoint: as('createRequest').env.DYNAMODB_ENDPOINT });
   const TableName = as('createRequest').env.TABLE_NAME ?? '';
