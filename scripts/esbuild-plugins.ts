@@ -3,135 +3,29 @@
  * the same list). Loaded by serverless-esbuild with require(), so this file runs on Node's own TypeScript
  * support: erasable syntax only, and no relative imports.
  *
- * 1. sdkSchemaLiterals, a workaround to drop once upstream ships. Since about 3.930 the AWS SDK's generated
- *    `schemas/schemas_0.js` writes traits with computed keys, `{ [_xN]: _m }`, where `const _xN = "xmlName"`.
- *    esbuild cannot prove a computed key free of side effects (it could call a toString), so it keeps every
- *    schema object that has one, used or not (it kept 539 KB of @aws-sdk/client-ec2's schemas when the
- *    functions still used that client). Known upstream: aws/aws-sdk-js-v3 issue 7607; the generator fix,
- *    literal keys, is smithy-lang/smithy-typescript PR 1889. This plugin writes the same literal keys into
- *    the installed files as esbuild loads them, and the objects are equal key for key (test/integration/
- *    bundling proves it). Once the SDK ships literal keys the plugin finds nothing to rewrite, its test says
- *    so, and it can go.
+ * No function uses an AWS SDK client any more (every call is a signed JSON or Query call,
+ * functions/adapters/aws-json-call.ts and aws-query-call.ts), so the plugins that trimmed the clients went
+ * with them: literal schema keys (aws/aws-sdk-js-v3 issue 7607), pruned error registrations, the clients'
+ * package.json, the default credential chain and DynamoDB's endpoint cache. What is left trims the parts of
+ * the SDK core the signed calls still use.
  *
- *    The same plugin also registers only the errors cachegate names. Each client's schema module registers
- *    every modelled error of its service at load (`n0_registry.registerError(X$, X)`), which keeps every
- *    error class and schema in each bundle whatever the commands used: about 10 KB for DynamoDB, the one SDK
- *    client the functions still use. cachegate tells its errors apart by class (ConditionalCheckFailedException)
- *    or name, so a registration stays when its error's name appears in the functions' source
- *    (functions/**.ts), and always for the service's base exception. Any other modelled error still arrives
- *    as the service's base exception, named by its wire code, with its message and metadata, and is retried
- *    (or not) as before: no error of the service has a retryable trait (the plugin keeps any that would), and
- *    the SDK classifies throttling by name and status. The requests on the wire are the same. The two parts
- *    work together: an error schema whose registration is gone is dropped only once its keys are literal
- *    (DynamoDB's schemas: 6.7 KB with the registrations pruned alone, 4.3 KB with literal keys too).
- *
- * 2. sdkClientVersionOnly. Each client imports its whole package.json (about 2 KB, scripts and all) to
- *    read one field, its version, for the User-Agent header; the bundle gets `{ "version" }` alone.
- *
- * 3. sdkEventStreamsLeftOut. The SDK's protocols load event-stream support with a dynamic import, on the
+ * 1. sdkEventStreamsLeftOut. The SDK's protocols load event-stream support with a dynamic import, on the
  *    first event-stream operation. A one-file bundle inlines it anyway (about 15 KB); no operation
  *    cachegate calls has an event stream, so the bundle gets a module that fails loudly if one ever does.
  *
- * 4. nativeSha256Only. The SDK's SHA-256 (SigV4 signing) is node:crypto's, with a pure-JavaScript fallback
+ * 2. nativeSha256Only. The SDK's SHA-256 (SigV4 signing) is node:crypto's, with a pure-JavaScript fallback
  *    for runtimes without it (3 KB in every bundle). Node always has SHA-256, FIPS builds included; the
  *    bundle gets a fallback that fails loudly instead.
  *
- * 5. lambdaCredentialsFromEnv. Every client cachegate makes takes `fromEnv()` credentials
- *    (functions/adapters/aws-client.ts): Lambda puts the function's credentials in environment variables.
- *    The SDK's default chain (SSO, STS, INI files, IMDS, with their own nested clients, about 100 KB) is still
- *    imported by every client's runtime config as a fallback, though never called when credentials are
- *    given. The bundle gets `fromEnv` as that fallback instead: the first link of the default chain, and the
- *    one that answers in Lambda.
- *
- * 6. sourceMapsOfOwnCode. With NODE_OPTIONS=--enable-source-maps, Node reads each bundle's map when it
+ * 3. sourceMapsOfOwnCode. With NODE_OPTIONS=--enable-source-maps, Node reads each bundle's map when it
  *    loads the bundle and resolves every source it lists: about 400 files, nearly all of them the SDK's,
  *    about 6 ms of every cold start. The map keeps cachegate's own files (functions/ and the like), so a
  *    stack trace still points at functions/…:line; a frame inside a dependency shows the bundle's own
  *    position instead of the dependency's file, which nobody edits.
  */
 import type { Plugin } from 'esbuild';
-import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** A generated schema module of an AWS SDK client (or of the SDK's nested clients). */
-const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?schemas[\\/]schemas_\d+\.js$/;
-/** `const _xN = "xmlName";`: the generated string table. */
-const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
-/** `[_xN]:`, a computed key. */
-const COMPUTED_KEY = /\[(_\w+)\]:/g;
-
-/** The module with each computed key written as the string literal it names; null when it has none. */
-export function literalSchemaKeys(source: string, file = 'schema module'): string | null {
-  if (source.search(COMPUTED_KEY) === -1) return null;
-  const strings = new Map<string, string>();
-  for (const [, name, literal] of source.matchAll(STRING_CONSTANT)) strings.set(name as string, literal as string);
-  return source.replace(COMPUTED_KEY, (_key, name: string) => {
-    const literal = strings.get(name);
-    // A shape this rewrite does not know: fail the build rather than bundle something that is not equal.
-    if (literal === undefined) throw new Error(`${file}: computed key [${name}] is not a string constant of the module`);
-    return `${literal}:`;
-  });
-}
-
-/** `n0_registry.registerError(X$, X);`: a modelled error registered at load. */
-const ERROR_REGISTRATION = /^(\w+)_registry\.registerError\((\w+)\$, (\w+)\);\n/gm;
-
-/**
- * The module with only the error registrations of `kept` names (and the base exception's, registered on
- * the synthetic `_s_registry`); null when it drops none. An error whose schema has a retryable or
- * throttling trait is kept too, so that the SDK's retries see it as before.
- */
-export function keptErrorRegistrations(source: string, kept: ReadonlySet<string>): string | null {
-  let dropped = false;
-  const contents = source.replace(ERROR_REGISTRATION, (line, registry: string, schema: string) => {
-    if (registry === '_s' || kept.has(schema)) return line;
-    const declaration = new RegExp(`^export var ${schema}\\$ = \\[-3,[^;]*;`, 'm').exec(source)?.[0] ?? '';
-    if (/retryable|throttling/.test(declaration)) return line;
-    dropped = true;
-    return '';
-  });
-  return dropped ? contents : null;
-}
-
-/** Every identifier-like word in the TypeScript under `dir`: the error names the code can mention. */
-export function namesInSource(dir: string): Set<string> {
-  const names = new Set<string>();
-  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    if (file.endsWith('.ts')) for (const [word] of readFileSync(join(dir, file), 'utf8').matchAll(/\b[A-Z]\w*/g)) names.add(word);
-  }
-  return names;
-}
-
-/** `functions`: where the handlers' code is; its error names are the registrations kept. */
-export function sdkSchemaLiterals(functions = fileURLToPath(new URL('../functions', import.meta.url))): Plugin {
-  return {
-    name: 'sdk-schema-literals',
-    setup(build) {
-      let kept: Set<string> | undefined;
-      build.onLoad({ filter: SCHEMA_MODULE }, async (args) => {
-        kept ??= namesInSource(functions);
-        const source = await readFile(args.path, 'utf8');
-        const literal = literalSchemaKeys(source, args.path) ?? source;
-        const contents = keptErrorRegistrations(literal, kept) ?? literal;
-        return contents === source ? undefined : { contents, loader: 'js' };
-      });
-    },
-  };
-}
-
-export function sdkClientVersionOnly(): Plugin {
-  return {
-    name: 'sdk-client-version-only',
-    setup(build) {
-      build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/ }, async (args) => {
-        const { version } = JSON.parse(await readFile(args.path, 'utf8')) as { version: string };
-        return { contents: JSON.stringify({ version }), loader: 'json' };
-      });
-    },
-  };
-}
+import { resolve } from 'node:path';
 
 export function sdkEventStreamsLeftOut(): Plugin {
   return {
@@ -154,24 +48,6 @@ export function nativeSha256Only(): Plugin {
     setup(build) {
       build.onLoad({ filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/ }, () => ({
         contents: "export class Sha256Js { constructor() { throw new Error('No native SHA-256: the JavaScript fallback is left out of this bundle (scripts/esbuild-plugins.ts)'); } }",
-        loader: 'js',
-      }));
-    },
-  };
-}
-
-export function lambdaCredentialsFromEnv(): Plugin {
-  return {
-    name: 'lambda-credentials-from-env',
-    setup(build) {
-      build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, (args) => ({
-        path: args.path,
-        namespace: 'lambda-credentials-from-env',
-        pluginData: { resolveDir: args.resolveDir },
-      }));
-      build.onLoad({ filter: /.*/, namespace: 'lambda-credentials-from-env' }, (args) => ({
-        contents: "export { fromEnv as defaultProvider } from '@aws-sdk/credential-provider-env';",
-        resolveDir: (args.pluginData as { resolveDir: string }).resolveDir,
         loader: 'js',
       }));
     },
@@ -309,10 +185,7 @@ export function sourceMapsOfOwnCode(): Plugin {
 }
 
 export default [
-  sdkSchemaLiterals(),
-  sdkClientVersionOnly(),
   sdkEventStreamsLeftOut(),
   nativeSha256Only(),
-  lambdaCredentialsFromEnv(),
   sourceMapsOfOwnCode(),
 ];
