@@ -9,9 +9,8 @@
  * fragment of one is caught too), and by shape, since the local Step Functions mints them as "AQ" and 128
  * base64url characters (so a token replaced since, e.g. by a reminder's new wait, is caught whole).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { onLocalStackStarted, type LocalStack } from '../../local/stack.js';
+import { storedItems } from './stored-items.js';
 
 const TOKEN_SHAPE = /(?<![A-Za-z0-9_-])AQ[A-Za-z0-9_-]{128}(?![A-Za-z0-9_-])/;
 /** A fragment this long of a known token is a leak too. */
@@ -68,20 +67,6 @@ globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<
   record(`response of ${init?.method ?? 'GET'} ${url}`, `${JSON.stringify([...response.headers])}\n${text}`);
   return response;
 };
-
-async function storedItems(stack: LocalStack): Promise<Record<string, unknown>[]> {
-  // The operator's look (credentials of no function): the functions' own roles may not scan.
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamodb.endpoint, credentials: { accessKeyId: 'operator', secretAccessKey: 'operator' } }));
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: stack.dynamodb.tableName, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  client.destroy();
-  return items;
-}
 
 onLocalStackStarted((stack: LocalStack) => {
   const stop = stack.stop.bind(stack);

@@ -15,12 +15,11 @@
  */
 import { createHash } from 'node:crypto';
 import { CreateCacheSecurityGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
 import { approvalLinkFor, call, waitForStatus, type ApiReply, type RequestBody } from '../workflow/local-api.js';
 import { NO_GRANT_WAITS, seedWithSources, sourceGroupIds } from '../../support/emulator-seed.js';
 import { checkedAnswers } from '../../support/openapi.js';
+import { storedItems } from '../../support/stored-items.js';
 
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
@@ -98,20 +97,6 @@ function captureLines(): { lines: string[]; stop: () => void } {
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
   } as typeof stream.write;
   return { lines, stop: () => void (stream.write = write) };
-}
-
-/** Every item of the table, read as an operator (credentials of no function). */
-async function storedItems(): Promise<Record<string, unknown>[]> {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: stack.dynamodb.endpoint, credentials: { accessKeyId: 'operator', secretAccessKey: 'operator' } }));
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: stack.dynamodb.tableName, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  client.destroy();
-  return items;
 }
 
 /** The security headers of every answer of cachegate's functions; pages also forbid framing. */
@@ -337,7 +322,7 @@ describe('approval links', () => {
     expect(queued.filter((body) => body.includes('/approvals/') || body.includes(token))).toEqual([]);
     expect(logs.lines.length).toBeGreaterThan(0);
     expect(logs.lines.filter((line) => line.includes(token))).toEqual([]);
-    const stored = JSON.stringify(await storedItems());
+    const stored = JSON.stringify(await storedItems(stack));
     const hash = createHash('sha256').update(token).digest('hex');
     expect({ tokenStored: stored.includes(token), hashStored: stored.includes(hash) }).toEqual({ tokenStored: false, hashStored: true });
     await endedByAlice(id);
