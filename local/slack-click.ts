@@ -45,13 +45,20 @@ export function blockActionsPayload(click: SlackClickForm): object {
   };
 }
 
+/**
+ * `locate`: the Slack message (channel and ts) holding this request's buttons, for a click that names none
+ * (the README's curl): Slack's payload always carries the message clicked, and cachegate updates it in place.
+ */
 export async function serveSlackClick(
   req: IncomingMessage,
   res: ServerResponse,
   body: string,
   send: (payload: object) => Promise<{ status: number }>,
+  locate: (request: string, user: string) => { channel: string; ts: string } | undefined,
 ): Promise<void> {
-  const click = parseClickForm(body);
+  const parsed = parseClickForm(body);
+  const found = typeof parsed === 'string' || (parsed.channel && parsed.ts) ? undefined : locate(parsed.request, parsed.user);
+  const click = typeof parsed === 'string' || !found ? parsed : { ...parsed, ...found };
   const wantsJson = (req.headers.accept ?? '').includes('application/json');
   if (typeof click === 'string') {
     res.writeHead(400, { 'Content-Type': wantsJson ? 'application/json' : 'text/plain' });

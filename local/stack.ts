@@ -277,6 +277,11 @@ async function assembleStack(options: LocalStackOptions, started: (() => Promise
             const signed = signClick(payload);
             const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/interactions`, { method: 'POST', headers: signed.headers, body: signed.body });
             return { status: reply.status };
+          }, (request, user) => {
+            // The latest message with this request's buttons: the user's own DM, else the channel's.
+            const withButtons = outbox.messages({ channel: 'slack' }).filter((m) => m.slack?.ts && m.slack.channel && m.buttons?.some((b) => b.value === request));
+            const message = withButtons.findLast((m) => m.to.includes(user)) ?? withButtons.findLast((m) => m.slack?.channel?.startsWith('C'));
+            return message?.slack?.channel && message.slack.ts ? { channel: message.slack.channel, ts: message.slack.ts } : undefined;
           });
           return;
         }

@@ -330,13 +330,20 @@ describe('approval links', () => {
 });
 
 describe('the local stack’s switches', () => {
-  it('the README’s curl to /dev/slack/click (request, action, user only) decides as that Slack user', async () => {
+  it('the README’s curl to /dev/slack/click (request, action, user only) decides as that Slack user, on the message it was posted in', async () => {
     const { id } = await submitted();
+    const posted = await stack.outbox.waitFor((m) => m.slack?.method === 'chat.postMessage' && (m.buttons ?? []).some((b) => b.value === id), 10_000);
+    const callsBefore = stack.slack.calls().length;
     const clicked = await fetch(`${stack.url}/dev/slack/click`, { method: 'POST', body: new URLSearchParams({ request: id, action: 'approve', user: 'U0BOB00001' }) });
     expect(clicked.status).toBe(200);
     expect(await clicked.text()).toContain('answered 200');
     const active = await waitForStatus(stack, id, ['ACTIVE', 'FAILED', 'DENIED']);
     expect(active).toMatchObject({ status: 'ACTIVE', decidedBy: [BOB] });
+    // The click names the posted message, as Slack's does, so that message is updated in place (no buttons).
+    const updated = await stack.outbox.waitFor((m) => m.slack?.method === 'chat.update' && m.slack.ts === posted.slack?.ts && m.slack.channel === posted.slack?.channel, 10_000);
+    expect(updated.buttons ?? []).toEqual([]);
+    // The click's own feedback (slackInteractions' chat.update) found the message: no "message_not_found".
+    expect(stack.slack.calls().slice(callsBefore).filter((c) => c.method === 'chat.update' && c.error !== undefined).map((c) => c.error)).toEqual([]);
     await endedByAlice(id);
   });
 
