@@ -40,7 +40,7 @@ export class AwsJsonError extends CachegateError {
   }
 }
 
-export async function readBody(body: AsyncIterable<Uint8Array> | undefined): Promise<string> {
+async function readBody(body: AsyncIterable<Uint8Array> | undefined): Promise<string> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of body ?? []) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
@@ -63,21 +63,26 @@ export interface AwsJsonProtocol {
   paths?: Record<string, string>;
 }
 
-/** How a service is reached: a SigV4 signer, the SDK's Node HTTP handler, and the endpoint. */
-export interface SignedTransport {
-  signer: SignatureV4;
-  http: NodeHttpHandler;
-  url: URL;
+/** A signed POST's answer: the status, the headers (lower-case names) and the body as text. */
+export interface SignedReply {
+  status: number;
+  headers: Record<string, string | undefined>;
+  text: string;
 }
 
 /**
- * The transport of `service` (its signing name), made on first use: credentials from the environment, the
- * endpoint configured under `endpoint` or `<endpointPrefix>.<region>.amazonaws.com`. Shared with the
- * Query calls (aws-query-call.ts).
+ * Signed POSTs to `service` (its signing name): a SigV4 signer, the SDK's Node HTTP handler and the endpoint,
+ * made on first use (credentials from the environment, the endpoint configured under `endpoint` or
+ * `<endpointPrefix>.<region>.amazonaws.com`). Shared with the Query calls (aws-query-call.ts).
  */
-export function signedTransport(service: string, endpoint: keyof AwsConfig['endpoints'], timeouts: { connectionMs: number; requestMs: number }, endpointPrefix = service): () => SignedTransport {
-  let shared: SignedTransport | undefined;
-  return () => {
+export function signedTransport(
+  service: string,
+  endpoint: keyof AwsConfig['endpoints'],
+  timeouts: { connectionMs: number; requestMs: number },
+  endpointPrefix = service,
+): (path: string, headers: Record<string, string>, body: string) => Promise<SignedReply> {
+  let shared: { signer: SignatureV4; http: NodeHttpHandler; url: URL } | undefined;
+  return async (path, headers, body) => {
     if (!shared) {
       const { region, endpoints } = awsConfig();
       shared = {
@@ -87,7 +92,18 @@ export function signedTransport(service: string, endpoint: keyof AwsConfig['endp
         url: new URL(endpoints[endpoint] ?? `https://${endpointPrefix}.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`),
       };
     }
-    return shared;
+    const { signer, http, url } = shared;
+    const request = new HttpRequest({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path,
+      headers: { host: url.host, ...headers },
+      body,
+    });
+    const { response } = await http.handle((await signer.sign(request)) as HttpRequest);
+    return { status: response.statusCode, headers: response.headers, text: await readBody(response.body as AsyncIterable<Uint8Array> | undefined) };
   };
 }
 
@@ -104,28 +120,18 @@ export function awsJsonService(
   timeouts = { connectionMs: 3000, requestMs: 5000 },
   protocol: AwsJsonProtocol = {},
 ): AwsJsonService {
-  const transport = signedTransport(service, endpoint, timeouts, protocol.endpointPrefix);
+  const post = signedTransport(service, endpoint, timeouts, protocol.endpointPrefix);
   return {
     async call<Reply>(operation: string, body: unknown): Promise<Reply> {
-      const { signer, http, url } = transport();
       const path = protocol.paths?.[operation];
       const protocolHeaders: Record<string, string> =
         path === undefined
           ? { 'content-type': `application/x-amz-json-${protocol.jsonVersion ?? '1.1'}`, 'x-amz-target': `${targetPrefix}.${operation}` }
           : { 'content-type': 'application/json' };
-      const request = new HttpRequest({
-        method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: url.port ? Number(url.port) : undefined,
-        path: path ?? '/',
-        headers: { host: url.host, ...protocolHeaders, ...protocol.headers },
-        body: JSON.stringify(body),
-      });
-      const { response } = await http.handle((await signer.sign(request)) as HttpRequest);
-      const text = await readBody(response.body as AsyncIterable<Uint8Array> | undefined);
+      const response = await post(path ?? '/', { ...protocolHeaders, ...protocol.headers }, JSON.stringify(body));
+      const text = response.text;
       // Some operations answer 200 with no body at all (SQS ChangeMessageVisibility).
-      if (response.statusCode === 200) return (text === '' ? {} : JSON.parse(text)) as Reply;
+      if (response.status === 200) return (text === '' ? {} : JSON.parse(text)) as Reply;
       let reply: { __type?: string; message?: string; Message?: string } = {};
       try {
         reply = JSON.parse(text) as typeof reply;
@@ -133,8 +139,8 @@ export function awsJsonService(
         // Not JSON (a proxy, a load balancer): the status says enough.
       }
       // `__type` may carry a namespace (com.amazonaws.ssm#ParameterNotFound) or a suffix after a colon.
-      const code = (reply.__type ?? response.headers['x-amzn-errortype'] ?? `HTTP${response.statusCode}`).split('#').pop()?.split(':')[0] ?? 'Unknown';
-      throw new AwsJsonError(`${label} ${operation}`, code, reply.message ?? reply.Message ?? `HTTP ${response.statusCode}`, response.statusCode);
+      const code = (reply.__type ?? response.headers['x-amzn-errortype'] ?? `HTTP${response.status}`).split('#').pop()?.split(':')[0] ?? 'Unknown';
+      throw new AwsJsonError(`${label} ${operation}`, code, reply.message ?? reply.Message ?? `HTTP ${response.status}`, response.status);
     },
   };
 }

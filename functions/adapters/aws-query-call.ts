@@ -21,9 +21,8 @@
  * SDK, so package.json names it directly and the tests here fail if its output changes shape.
  */
 import { parseXML } from '@aws-sdk/xml-builder';
-import { HttpRequest } from '@smithy/core/protocols';
 import type { AwsConfig } from '../config.js';
-import { readBody, signedTransport, withRetries } from './aws-json-call.js';
+import { signedTransport, withRetries } from './aws-json-call.js';
 
 /** Retried like the SDK's standard mode: throttling (EC2's RequestLimitExceeded, Throttling), and 5xx. */
 const RETRYABLE = /^(?:RequestLimitExceeded|Throttling|ThrottlingException|RequestThrottled|TooManyRequestsException)$/;
@@ -134,23 +133,12 @@ export function awsQueryService(
   endpoint: keyof AwsConfig['endpoints'],
   timeouts = { connectionMs: 3000, requestMs: 5000 },
 ): AwsQueryService {
-  const transport = signedTransport(service, endpoint, timeouts);
+  const post = signedTransport(service, endpoint, timeouts);
   async function once(action: string, parameters: QueryParameters): Promise<XmlObject> {
-    const { signer, http, url } = transport();
-    const request = new HttpRequest({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: '/',
-      headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
-      body: formBody({ Action: action, Version: version, ...parameters }),
-    });
-    const { response } = await http.handle((await signer.sign(request)) as HttpRequest);
-    const xml = await readBody(response.body as AsyncIterable<Uint8Array> | undefined);
-    if (response.statusCode !== 200) {
-      const { code, message } = errorOf(xml, response.statusCode);
-      throw new AwsQueryError(`${label} ${action}`, code, message, response.statusCode);
+    const { status, text: xml } = await post('/', { 'content-type': 'application/x-www-form-urlencoded' }, formBody({ Action: action, Version: version, ...parameters }));
+    if (status !== 200) {
+      const { code, message } = errorOf(xml, status);
+      throw new AwsQueryError(`${label} ${action}`, code, message, status);
     }
     const reply = child(parseXML(xml) as XmlObject, `${action}Response`);
     return (protocol === 'ec2' ? reply : child(reply, `${action}Result`)) ?? {};
